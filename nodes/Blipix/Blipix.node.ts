@@ -1,0 +1,50 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+
+import * as account from './actions/account';
+import { router } from './actions/router';
+import * as style from './actions/style';
+import * as video from './actions/video';
+import * as voice from './actions/voice';
+import * as loadOptions from './methods/loadOptions';
+
+export class Blipix implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Blipix',
+		name: 'blipix',
+		icon: 'file:../../icons/blipix.svg',
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
+		description: 'Create faceless AI videos from a prompt with Blipix',
+		defaults: { name: 'Blipix' },
+		usableAsTool: true,
+		inputs: ['main'],
+		outputs: ['main'],
+		credentials: [{ name: 'blipixApi', required: true }],
+		properties: [
+			{
+				displayName: 'Resource',
+				name: 'resource',
+				type: 'options',
+				noDataExpression: true,
+				options: [
+					{ name: 'Account', value: 'account' },
+					{ name: 'Style', value: 'style' },
+					{ name: 'Video', value: 'video' },
+					{ name: 'Voice', value: 'voice' },
+				],
+				default: 'video',
+			},
+			...account.description,
+			...style.description,
+			...video.description,
+			...voice.description,
+		],
+	};
+
+	methods = { loadOptions };
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return await router.call(this);
+	}
+}

@@ -1,0 +1,20 @@
+import type { INodeProperties } from 'n8n-workflow';
+
+export const videoIdProperty: INodeProperties = {
+	displayName: 'Video ID',
+	name: 'videoId',
+	type: 'string',
+	required: true,
+	default: '',
+	placeholder: 'abc123',
+	description: 'The ID that Video → Create returned',
+};
+
+export const binaryPropertyProperty: INodeProperties = {
+	displayName: 'Put Output File in Field',
+	name: 'binaryPropertyName',
+	type: 'string',
+	default: 'data',
+	required: true,
+	hint: 'The name of the output binary field to put the file in',
+};

@@ -1,0 +1,49 @@
+import type { IBinaryData, IExecuteFunctions } from 'n8n-workflow';
+
+import { downloadToBinary } from '../download';
+import type { ApiContext } from '../transport/apiRequest';
+import { blipixApi, blipixBaseUrl, blipixRequest } from './transport';
+import type { BlipixVideo } from './types';
+
+export type VideoFile = 'video' | 'thumbnail';
+
+export async function getVideo(ctx: ApiContext, videoId: string, itemIndex?: number): Promise<BlipixVideo> {
+	return await blipixRequest<BlipixVideo>(ctx, {
+		method: 'GET',
+		path: `/videos/${encodeURIComponent(videoId)}`,
+		itemIndex,
+	});
+}
+
+export async function listVideos(
+	ctx: ApiContext,
+	query: { limit: number; status?: string },
+	itemIndex?: number,
+): Promise<BlipixVideo[]> {
+	const { videos } = await blipixRequest<{ videos: BlipixVideo[] }>(ctx, {
+		method: 'GET',
+		path: '/videos',
+		qs: query.status ? { limit: query.limit, status: query.status } : { limit: query.limit },
+		itemIndex,
+	});
+	return videos;
+}
+
+/** Streams a ready video's MP4 or thumbnail into binary data, named after its title. */
+export async function downloadVideoFile(
+	ctx: IExecuteFunctions,
+	video: BlipixVideo,
+	file: VideoFile,
+	itemIndex: number,
+): Promise<IBinaryData> {
+	const url = file === 'video' ? video.videoUrl : video.thumbnailUrl;
+	const extension = file === 'video' ? 'mp4' : (url?.match(/\.(jpe?g|png|webp)(?:\?|$)/i)?.[1] ?? 'jpg');
+	return await downloadToBinary(ctx, {
+		url: url as string,
+		apiBaseUrl: await blipixBaseUrl(ctx, itemIndex),
+		credentialType: blipixApi.credentialType,
+		baseName: video.title || video.id,
+		extension,
+		itemIndex,
+	});
+}
