@@ -4,9 +4,11 @@ module.exports = {
 	roots: ['<rootDir>/test', '<rootDir>/nodes', '<rootDir>/credentials'],
 	testMatch: ['**/*.test.ts'],
 	transform: {
-		// Type checking is done once by `npm run typecheck`; per-file checking here would triple the run time.
-		'^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.dev.json', isolatedModules: true }],
+		// tsconfig.dev.json sets isolatedModules, so ts-jest only transpiles: `npm run typecheck`
+		// checks types once, instead of once per test file.
+		'^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.dev.json' }],
 	},
+	setupFilesAfterEnv: ['<rootDir>/test/engine/setup.ts'],
 	globalTeardown: '<rootDir>/test/engine/globalTeardown.ts',
 	testTimeout: 60_000,
 };
