@@ -18,3 +18,15 @@ export const binaryPropertyProperty: INodeProperties = {
 	required: true,
 	hint: 'The name of the output binary field to put the file in',
 };
+
+/** The "Filters" collection of a Get Many operation. */
+export function filtersProperty(options: INodeProperties[]): INodeProperties {
+	return {
+		displayName: 'Filters',
+		name: 'filters',
+		type: 'collection',
+		placeholder: 'Add Filter',
+		default: {},
+		options,
+	};
+}

@@ -2,6 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
 import { VIDEO_STATUSES } from '../../../shared/blipix/constants';
+import { filtersProperty } from '../../../shared/blipix/descriptions';
 import { listVideos } from '../../../shared/blipix/videos';
 import { requireOneOf } from '../../../shared/validation';
 
@@ -17,25 +18,18 @@ const properties: INodeProperties[] = [
 		default: 20,
 		description: 'Max number of results to return',
 	},
-	{
-		displayName: 'Filters',
-		name: 'filters',
-		type: 'collection',
-		placeholder: 'Add Filter',
-		default: {},
-		options: [
-			{
-				displayName: 'Status',
-				name: 'status',
-				type: 'options',
-				options: VIDEO_STATUSES.map((status) => ({
-					name: status[0].toUpperCase() + status.slice(1),
-					value: status,
-				})),
-				default: 'ready',
-			},
-		],
-	},
+	filtersProperty([
+		{
+			displayName: 'Status',
+			name: 'status',
+			type: 'options',
+			options: VIDEO_STATUSES.map((status) => ({
+				name: status[0].toUpperCase() + status.slice(1),
+				value: status,
+			})),
+			default: 'ready',
+		},
+	]),
 ];
 
 export const description = updateDisplayOptions(

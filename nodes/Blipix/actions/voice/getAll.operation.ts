@@ -2,36 +2,30 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import type { BlipixVoice } from '../../../shared/blipix/types';
+import { filtersProperty } from '../../../shared/blipix/descriptions';
 import { blipixRequest } from '../../../shared/blipix/transport';
 
 const properties: INodeProperties[] = [
-	{
-		displayName: 'Filters',
-		name: 'filters',
-		type: 'collection',
-		placeholder: 'Add Filter',
-		default: {},
-		options: [
-			{
-				displayName: 'Gender',
-				name: 'gender',
-				type: 'options',
-				options: [
-					{ name: 'Female', value: 'female' },
-					{ name: 'Male', value: 'male' },
-				],
-				default: 'female',
-			},
-			{
-				displayName: 'Language',
-				name: 'language',
-				type: 'string',
-				default: '',
-				placeholder: 'en',
-				description: 'Only voices for this language code',
-			},
-		],
-	},
+	filtersProperty([
+		{
+			displayName: 'Gender',
+			name: 'gender',
+			type: 'options',
+			options: [
+				{ name: 'Female', value: 'female' },
+				{ name: 'Male', value: 'male' },
+			],
+			default: 'female',
+		},
+		{
+			displayName: 'Language',
+			name: 'language',
+			type: 'string',
+			default: '',
+			placeholder: 'en',
+			description: 'Only voices for this language code',
+		},
+	]),
 ];
 
 export const description = updateDisplayOptions(
