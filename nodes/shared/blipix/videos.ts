@@ -1,17 +1,26 @@
 import type { IBinaryData, IExecuteFunctions } from 'n8n-workflow';
 
 import { downloadToBinary } from '../download';
-import type { ApiContext } from '../transport/apiRequest';
+import type { ApiContext, ApiRequest } from '../transport/apiRequest';
 import { blipixApi, blipixBaseUrl, blipixRequest } from './transport';
 import type { BlipixVideo } from './types';
 
 export type VideoFile = 'video' | 'thumbnail';
 
-export async function getVideo(ctx: ApiContext, videoId: string, itemIndex?: number): Promise<BlipixVideo> {
+/** Per-call transport settings, e.g. a poller's shorter patience with 429s. */
+type RequestTuning = Pick<ApiRequest, 'maxRateLimitWaitMs'>;
+
+export async function getVideo(
+	ctx: ApiContext,
+	videoId: string,
+	itemIndex?: number,
+	tuning?: RequestTuning,
+): Promise<BlipixVideo> {
 	return await blipixRequest<BlipixVideo>(ctx, {
 		method: 'GET',
 		path: `/videos/${encodeURIComponent(videoId)}`,
 		itemIndex,
+		...tuning,
 	});
 }
 
@@ -19,12 +28,14 @@ export async function listVideos(
 	ctx: ApiContext,
 	query: { limit: number; status?: string },
 	itemIndex?: number,
+	tuning?: RequestTuning,
 ): Promise<BlipixVideo[]> {
 	const { videos } = await blipixRequest<{ videos: BlipixVideo[] }>(ctx, {
 		method: 'GET',
 		path: '/videos',
 		qs: query.status ? { limit: query.limit, status: query.status } : { limit: query.limit },
 		itemIndex,
+		...tuning,
 	});
 	return videos;
 }

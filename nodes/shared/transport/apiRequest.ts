@@ -36,6 +36,8 @@ export interface ApiRequest {
 	headers?: IDataObject;
 	itemIndex?: number;
 	retry?: RetryPolicy;
+	/** How long to keep retrying after 429s before giving up; pollers use their poll interval. */
+	maxRateLimitWaitMs?: number;
 }
 
 export interface ErrorText {
@@ -92,7 +94,11 @@ export async function apiRequest<T = IDataObject>(
 	request: ApiRequest,
 ): Promise<ApiResponse<T>> {
 	const node = ctx.getNode();
-	const { itemIndex, retry = request.method === 'GET' ? 'safe' : 'once' } = request;
+	const {
+		itemIndex,
+		retry = request.method === 'GET' ? 'safe' : 'once',
+		maxRateLimitWaitMs = MAX_RATE_LIMIT_WAIT_MS,
+	} = request;
 	const credentials = await ctx.getCredentials(api.credentialType, itemIndex ?? 0);
 	const credentialProblem = api.checkCredentials?.(credentials);
 	if (credentialProblem) {
@@ -161,7 +167,7 @@ export async function apiRequest<T = IDataObject>(
 		if (statusCode === 429) {
 			budget?.refused();
 			rateLimitedSince ??= clock.now();
-			if (clock.now() - rateLimitedSince < MAX_RATE_LIMIT_WAIT_MS) {
+			if (clock.now() - rateLimitedSince < maxRateLimitWaitMs) {
 				const step = budget?.spacingMs ?? 1000;
 				await clock.sleep(Math.min(step * 2 ** Math.min(attempt, 6), 60_000), signal);
 				continue;
