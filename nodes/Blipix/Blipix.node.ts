@@ -19,7 +19,8 @@ export class Blipix implements INodeType {
 		defaults: { name: 'Blipix' },
 		usableAsTool: true,
 		inputs: ['main'],
-		outputs: ['main'],
+		// Video → Create with "Wait for Render" sorts its items like Blipix Wait for Render does.
+		outputs: `={{ $parameter.resource === "video" && $parameter.operation === "create" && $parameter.waitForRender ? [{ type: "main", displayName: "Ready" }, { type: "main", displayName: "Failed or Timed Out" }] : ["main"] }}`,
 		credentials: [{ name: 'blipixApi', required: true }],
 		properties: [
 			{

@@ -2,20 +2,53 @@ import type { INode, INodeParameters, IDataObject } from 'n8n-workflow';
 
 import { BlipixApi } from '../../credentials/BlipixApi.credentials';
 import { Blipix } from '../../nodes/Blipix/Blipix.node';
+import { BlipixWaitForRender } from '../../nodes/BlipixWaitForRender/BlipixWaitForRender.node';
 import { coreNodeTypes } from '../engine/coreNodes';
 import type { RunWorkflowOptions } from '../engine';
 
 export const BLIPIX_TYPE = 'n8n-nodes-blipix-clipmix.blipix';
+export const WAIT_TYPE = 'n8n-nodes-blipix-clipmix.blipixWaitForRender';
 
 export const nodeTypes: RunWorkflowOptions['nodeTypes'] = {
 	...coreNodeTypes,
 	[BLIPIX_TYPE]: new Blipix(),
+	[WAIT_TYPE]: new BlipixWaitForRender(),
 };
 
 export const credentialTypes = [new BlipixApi()];
 
 export function blipixCredentials(baseUrl: string, apiKey: string) {
 	return { blipixApi: { baseUrl, apiKey } };
+}
+
+const blipixCredentialRef = { blipixApi: { id: 'blipixApi', name: 'Blipix account' } };
+
+/**
+ * A chain of nodes after a Manual Trigger whose pinned items are the input; each node's
+ * first output feeds the next. Pinned data is how n8n's editor feeds fixed items into a manual run.
+ */
+export function chainWorkflow(
+	items: IDataObject[],
+	chain: Array<{ name: string; type: string; parameters: INodeParameters } & Partial<INode>>,
+): RunWorkflowOptions['workflow'] {
+	const names = ['Start', ...chain.map((node) => node.name)];
+	return {
+		name: 'test chain',
+		nodes: [
+			{ id: 'start', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+			...chain.map((node, index) => ({
+				id: `node-${index}`,
+				typeVersion: 1,
+				position: [200 * (index + 1), 0] as [number, number],
+				credentials: blipixCredentialRef,
+				...node,
+			})),
+		],
+		connections: Object.fromEntries(
+			names.slice(0, -1).map((name, index) => [name, { main: [[{ node: names[index + 1], type: 'main', index: 0 }]] }]),
+		),
+		pinData: { Start: items.map((json) => ({ json })) },
+	};
 }
 
 /**
@@ -46,7 +79,7 @@ export function singleNodeWorkflow(
 				typeVersion: 1,
 				position: [200, 0],
 				parameters,
-				credentials: { blipixApi: { id: 'blipixApi', name: 'Blipix account' } },
+				credentials: blipixCredentialRef,
 				...settings,
 			},
 		],

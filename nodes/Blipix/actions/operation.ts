@@ -9,6 +9,8 @@ import type {
 export interface BlipixOperation {
 	description?: INodeProperties[];
 	execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]>;
+	/** Turns all items' results into the node's outputs, when that is more than one list. */
+	outputs?(this: IExecuteFunctions, results: INodeExecutionData[]): Promise<INodeExecutionData[][]>;
 }
 
 /** The Operation dropdown of one resource; its first option is the default. */

@@ -36,5 +36,5 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 			});
 		}
 	}
-	return [returnData];
+	return action.outputs ? await action.outputs.call(this, returnData) : [returnData];
 }

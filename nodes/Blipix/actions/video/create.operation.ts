@@ -7,6 +7,7 @@ import {
 	LANGUAGES,
 	creditCost,
 } from '../../../shared/blipix/constants';
+import { renderWaitProperties, waitForRenders } from '../../../shared/blipix/renderWait';
 import { blipixRequest } from '../../../shared/blipix/transport';
 import type { BlipixAccount } from '../../../shared/blipix/types';
 import { requireOneOf, requireText } from '../../../shared/validation';
@@ -86,12 +87,23 @@ const properties: INodeProperties[] = [
 			},
 		],
 	},
+	{
+		displayName: 'Wait for Render',
+		name: 'waitForRender',
+		type: 'boolean',
+		default: false,
+		description:
+			'Whether to wait until the videos are rendered, as the Blipix Wait for Render node does, and output them on "Ready" or "Failed or Timed Out"',
+	},
 ];
 
-export const description = updateDisplayOptions(
-	{ show: { resource: ['video'], operation: ['create'] } },
-	properties,
-);
+export const description = [
+	...updateDisplayOptions({ show: { resource: ['video'], operation: ['create'] } }, properties),
+	...updateDisplayOptions(
+		{ show: { resource: ['video'], operation: ['create'], waitForRender: [true] } },
+		renderWaitProperties,
+	),
+];
 
 /** Reads and checks one item's input; throws before any request if something is off. */
 function readCreateBody(ctx: IExecuteFunctions, itemIndex: number): IDataObject {
@@ -156,4 +168,25 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		retry: 'once',
 	});
 	return [{ json: created }];
+}
+
+/** With "Wait for Render", the created videos are waited on together, exactly as the Wait node does. */
+export async function outputs(
+	this: IExecuteFunctions,
+	results: INodeExecutionData[],
+): Promise<INodeExecutionData[][]> {
+	if (!(this.getNodeParameter('waitForRender', 0, false) as boolean)) return [results];
+
+	const created = results.filter((result) => typeof result.json.id === 'string');
+	// Items that failed to create (Continue On Fail) never started a render: they belong on "Failed".
+	const notCreated = results.filter((result) => typeof result.json.id !== 'string');
+	const [ready, failed] = await waitForRenders(
+		this,
+		created.map((result) => ({
+			itemIndex: (result.pairedItem as { item: number }).item,
+			videoId: result.json.id as string,
+			json: result.json,
+		})),
+	);
+	return [ready, [...failed, ...notCreated]];
 }
