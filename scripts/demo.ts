@@ -1,7 +1,7 @@
 /**
  * `npm run demo`: runs examples/blipix-prompt-to-video.json through the real n8n engine,
- * with the package as built in dist/, then waits for the videos and downloads them into
- * ./demo-output/.
+ * with the package as built in dist/: three prompts → Create → Wait for Render (which
+ * downloads each MP4) — then writes the files to ./demo-output/.
  *
  * Without BLIPIX_API_KEY it starts the embedded simulator at 60x speed (a 3-minute render
  * takes 3 seconds); with it, it talks to the real Blipix API (BLIPIX_BASE_URL to override).
@@ -21,12 +21,14 @@ import type { Simulator } from '../test/simulator';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- the package as users get it */
 const { Blipix } = require(join(root, 'dist/nodes/Blipix/Blipix.node.js')) as { Blipix: new () => INodeType };
+const { BlipixWaitForRender } = require(join(root, 'dist/nodes/BlipixWaitForRender/BlipixWaitForRender.node.js')) as {
+	BlipixWaitForRender: new () => INodeType;
+};
 const { BlipixApi } = require(join(root, 'dist/credentials/BlipixApi.credentials.js'));
 const { clock } = require(join(root, 'dist/nodes/shared/clock.js')) as { clock: { scale: number } };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 const SIM_TIME_SCALE = 60;
-const POLL_INTERVAL_MS = 20_000;
 const BLIPIX_TYPE = 'n8n-nodes-blipix-clipmix.blipix';
 
 const log = (line: string) => console.log(`[demo] ${line}`);
@@ -53,7 +55,10 @@ async function connect(): Promise<Target> {
 async function main() {
 	const target = await connect();
 	const engine = {
-		nodeTypes: { [BLIPIX_TYPE]: new Blipix() },
+		nodeTypes: {
+			[BLIPIX_TYPE]: new Blipix(),
+			'n8n-nodes-blipix-clipmix.blipixWaitForRender': new BlipixWaitForRender(),
+		},
 		credentialTypes: [new BlipixApi()],
 		credentials: { blipixApi: { baseUrl: target.baseUrl, apiKey: target.apiKey } },
 	};
@@ -71,27 +76,25 @@ async function main() {
 
 	const example = require(join(root, 'examples/blipix-prompt-to-video.json')) as EngineWorkflow;
 	log(`Running "${example.name}"…`);
-	const created = await runWorkflow({ ...engine, workflow: example });
-	if (created.error) throw created.error;
-	const ids = created.json('Create Video').map((video) => video.id as string);
-	log(`Created ${ids.length} videos: ${ids.join(', ')}`);
-
-	const videos = await waitUntilSettled(runBlipix, ids);
+	const run = await runWorkflow({
+		...engine,
+		workflow: example,
+		onMessageToUI: (node, message) => log(`${node}: ${String(message)}`),
+	});
+	if (run.error) throw run.error;
+	log(`Created ${run.json('Create Video').length} videos.`);
 
 	mkdirSync(outputDir, { recursive: true });
+	const [ready, failed] = run.outputs('Wait for Render');
 	const rows: string[][] = [];
-	for (const video of videos) {
-		if (video.status !== 'ready') {
-			rows.push([String(video.id), String(video.title), '-', 'failed', '-']);
-			continue;
-		}
-		const download = await runBlipix({ resource: 'video', operation: 'download', videoId: video.id as string, file: 'video' });
-		const binary = download.outputs('Blipix')[0][0].binary!.data;
-		const bytes = await download.binary('Blipix', 0, 'data');
-		const file = join(outputDir, binary.fileName ?? `${String(video.id)}.mp4`);
+	for (const [index, item] of ready.entries()) {
+		const video = item.json;
+		const bytes = await run.binary('Wait for Render', index, 'data');
+		const file = join(outputDir, item.binary?.data.fileName ?? `${String(video.id)}.mp4`);
 		writeFileSync(file, bytes);
 		rows.push([String(video.id), String(video.title), `${Number(video.duration).toFixed(1)} s`, formatBytes(bytes.length), relative(root, file)]);
 	}
+	for (const { json } of failed) rows.push([String(json.id), String(json.title), '-', String(json.waitResult), String(json.reason)]);
 
 	const creditsAfter = await credits();
 	const requests = target.sim ? String(target.sim.blipix.stats(target.apiKey).requests) : 'not counted (real API)';
@@ -101,25 +104,6 @@ async function main() {
 	console.log(`Credits spent:     ${creditsBefore - creditsAfter}`);
 	console.log(`Wall time:         ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
 	await target.sim?.close();
-}
-
-/** Interim waiting: one Video → Get run per poll cycle, until every video is ready or failed. */
-async function waitUntilSettled(
-	runBlipix: (parameters: INodeParameters, items?: IDataObject[]) => Promise<{ json(node: string): IDataObject[] }>,
-	ids: string[],
-): Promise<IDataObject[]> {
-	for (;;) {
-		const result = await runBlipix(
-			{ resource: 'video', operation: 'get', videoId: '={{ $json.id }}' },
-			ids.map((id) => ({ id })),
-		);
-		const videos = result.json('Blipix');
-		const ready = videos.filter((video) => video.renderStatus === 'completed' && video.videoUrl).length;
-		const failed = videos.filter((video) => video.status === 'failed').length;
-		log(`${ready}/${ids.length} ready, ${ids.length - ready - failed} rendering, ${failed} failed`);
-		if (ready + failed === ids.length) return videos;
-		await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS / clock.scale));
-	}
 }
 
 function blipixStep(parameters: INodeParameters, items: IDataObject[]): EngineWorkflow {
