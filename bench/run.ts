@@ -1,0 +1,295 @@
+/**
+ * `npm run bench`: our way and the naive way, side by side in one run, against the
+ * simulator at a fast time scale. Prints tables and writes them to bench/RESULTS.md.
+ *
+ * 1. Polling: N videos with renders spread over 2–15 simulated minutes. (a) Blipix Wait
+ *    for Render, as built in dist/, through the real engine; (b) the docs' loop: one
+ *    GET /videos/:id per video every 20 s.
+ * 2. Download of a 1 GiB body: our streaming path into n8n binary data (filesystem mode)
+ *    versus reading the whole body into a buffer, with a plain stream-to-file copy as the ceiling.
+ */
+import { spawn } from 'node:child_process';
+import { createWriteStream, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import { join, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+
+import axios from 'axios';
+import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+
+import { engineRoot, runWorkflow } from '../test/engine';
+import type { EngineWorkflow } from '../test/engine';
+import { startSimulator } from '../test/simulator';
+import type { Simulator } from '../test/simulator';
+
+const root = resolve(__dirname, '../..');
+/* eslint-disable @typescript-eslint/no-require-imports -- the package as users get it */
+const dist = (path: string) => require(join(root, 'dist', path));
+const { Blipix } = dist('nodes/Blipix/Blipix.node.js');
+const { BlipixWaitForRender } = dist('nodes/BlipixWaitForRender/BlipixWaitForRender.node.js');
+const { BlipixApi } = dist('credentials/BlipixApi.credentials.js');
+const { clock } = dist('nodes/shared/clock.js') as { clock: { scale: number } };
+const { downloadToBinary } = dist('nodes/shared/download.js');
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+const TIME_SCALE = 120;
+const POLL_INTERVAL_S = 20;
+const WINDOW_MS = 60_000;
+const SIZES = [1, 10, 100];
+const GIB = 1024 ** 3;
+
+const BLIPIX = 'n8n-nodes-blipix-clipmix.blipix';
+const WAIT = 'n8n-nodes-blipix-clipmix.blipixWaitForRender';
+const credentialRef = { blipixApi: { id: 'bench', name: 'Blipix' } };
+
+const sleepSim = async (simMs: number) => await new Promise((r) => setTimeout(r, simMs / TIME_SCALE));
+
+function chain(items: object[], nodes: Array<{ name: string; type: string; parameters: object }>): EngineWorkflow {
+	const names = ['Start', ...nodes.map((n) => n.name)];
+	return {
+		nodes: [
+			{ id: 's', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+			...nodes.map((n, i) => ({ id: `n${i}`, typeVersion: 1, position: [200 * (i + 1), 0] as [number, number], credentials: credentialRef, ...n })),
+		] as EngineWorkflow['nodes'],
+		connections: Object.fromEntries(
+			names.slice(0, -1).map((name, i) => [name, { main: [[{ node: names[i + 1], type: 'main', index: 0 }]] }]),
+		),
+		pinData: { Start: items.map((json) => ({ json })) } as EngineWorkflow['pinData'],
+	};
+}
+
+function engineFor(sim: Simulator, apiKey: string, extraTypes: Record<string, INodeType> = {}) {
+	return {
+		nodeTypes: { [BLIPIX]: new Blipix(), [WAIT]: new BlipixWaitForRender(), ...extraTypes },
+		credentialTypes: [new BlipixApi()],
+		credentials: { blipixApi: { baseUrl: sim.blipix.baseUrl, apiKey } },
+	};
+}
+
+/** Creates N videos whose renders end spread evenly over 2–15 simulated minutes. */
+async function createVideos(sim: Simulator, apiKey: string, n: number): Promise<string[]> {
+	const prompts = Array.from({ length: n }, (_, i) => {
+		const seconds = n === 1 ? 480 : Math.round(120 + (i * (900 - 120)) / (n - 1));
+		return { prompt: `bench video ${i} [render:${seconds}]` };
+	});
+	const run = await runWorkflow({
+		...engineFor(sim, apiKey),
+		workflow: chain(prompts, [{ name: 'Create', type: BLIPIX, parameters: { resource: 'video', operation: 'create', prompt: '={{ $json.prompt }}', voice: 'alloy' } }]),
+	});
+	if (run.error) throw run.error;
+	// Let the creates' rate-limit window pass, so both approaches start with a full budget.
+	await sleepSim(WINDOW_MS);
+	return run.json('Create').map((v) => v.id as string);
+}
+
+interface PollResult {
+	approach: string;
+	n: number;
+	requests: number;
+	cycles: number;
+	peakPerMinute: number;
+	rateLimited: number;
+	maxDelayS: number;
+	avgDelayS: number;
+	wallS: number;
+	simMinutes: number;
+	allReady: boolean;
+}
+
+function measure(sim: Simulator, apiKey: string, ids: string[], startedAt: number, approach: string, cycles: number, allReady: boolean): PollResult {
+	const endedAt = Date.now();
+	const log = sim.blipix.requestLog.filter((e) => e.apiKey === apiKey && e.at >= startedAt);
+	const simAt = (realMs: number) => (realMs * TIME_SCALE) / 1000;
+	let peak = 0;
+	for (let i = 0, j = 0; i < log.length; i++) {
+		while (simAt(log[i].at) - simAt(log[j].at) >= WINDOW_MS / 1000) j++;
+		peak = Math.max(peak, i - j + 1);
+	}
+	const delays = ids.map((id) => {
+		const readyAt = Math.max(sim.blipix.video(id)!.readyAt!, startedAt);
+		const noticed = log.find(
+			(e) => e.at >= readyAt && e.status === 200 && (e.path === `/videos/${id}` || e.path.startsWith('/videos?')),
+		);
+		return noticed ? simAt(noticed.at) - simAt(readyAt) : Number.POSITIVE_INFINITY;
+	});
+	return {
+		approach,
+		n: ids.length,
+		requests: log.length,
+		cycles,
+		peakPerMinute: peak,
+		rateLimited: log.filter((e) => e.status === 429).length,
+		maxDelayS: Math.max(...delays),
+		avgDelayS: delays.reduce((a, b) => a + b, 0) / delays.length,
+		wallS: (endedAt - startedAt) / 1000,
+		simMinutes: simAt(endedAt - startedAt) / 60,
+		allReady,
+	};
+}
+
+async function benchOurPoller(sim: Simulator, n: number): Promise<PollResult> {
+	const apiKey = sim.blipix.createAccount({ credits: 10_000 });
+	const ids = await createVideos(sim, apiKey, n);
+	const startedAt = Date.now();
+	const run = await runWorkflow({
+		...engineFor(sim, apiKey),
+		workflow: chain(ids.map((id) => ({ id })), [{ name: 'Wait', type: WAIT, parameters: { pollInterval: POLL_INTERVAL_S, maxWait: 30, downloadVideo: false } }]),
+	});
+	if (run.error) throw run.error;
+	const cycles = sim.blipix.requestLog.filter((e) => e.apiKey === apiKey && e.at >= startedAt && e.path.startsWith('/videos?')).length;
+	return measure(sim, apiKey, ids, startedAt, 'Wait for Render', cycles, run.outputs('Wait')[0].length === n);
+}
+
+/** The loop from the Blipix docs, one per video, all running at once. */
+async function benchNaiveLoop(sim: Simulator, n: number): Promise<PollResult> {
+	const apiKey = sim.blipix.createAccount({ credits: 10_000 });
+	const ids = await createVideos(sim, apiKey, n);
+	const headers = { Authorization: `Bearer ${apiKey}` };
+	let rounds = 0;
+	const startedAt = Date.now();
+	const waitForVideo = async (id: string, index: number) => {
+		for (let round = 1; ; round++) {
+			const res = await axios.get(`${sim.blipix.baseUrl}/videos/${id}`, { headers, validateStatus: () => true });
+			const video = res.data;
+			if (index === 0) rounds = round;
+			if (video.renderStatus === 'completed' && video.videoUrl) return true;
+			if (video.status === 'failed') return false;
+			await sleepSim(POLL_INTERVAL_S * 1000);
+		}
+	};
+	const results = await Promise.all(ids.map(waitForVideo));
+	const cycles = Math.max(rounds, Math.ceil((Date.now() - startedAt) * TIME_SCALE / 1000 / POLL_INTERVAL_S));
+	return measure(sim, apiKey, ids, startedAt, 'docs loop', cycles, results.every(Boolean));
+}
+
+/** A node that runs one of the two download strategies inside the real engine. */
+function downloadNode(strategy: 'stream' | 'buffer', url: string): INodeType {
+	const description: INodeTypeDescription = {
+		displayName: 'Bench Download', name: 'benchDownload', group: ['transform'], version: 1, description: '',
+		defaults: { name: 'Bench Download' }, inputs: ['main'], outputs: ['main'], properties: [],
+	};
+	return {
+		description,
+		async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+			if (strategy === 'stream') {
+				const binary = await downloadToBinary(this, { url, apiBaseUrl: 'http://api.invalid', credentialType: 'blipixApi', baseName: 'big', extension: 'mp4', itemIndex: 0 });
+				return [[{ json: {}, binary: { data: binary } }]];
+			}
+			const body = (await this.helpers.httpRequest({ url, encoding: 'arraybuffer' })) as Buffer;
+			const binary = await this.helpers.prepareBinaryData(Buffer.from(body), 'big.mp4', 'video/mp4');
+			return [[{ json: {}, binary: { data: binary } }]];
+		},
+	};
+}
+
+interface DownloadResult { approach: string; rssGrowthMiB: number; mbPerS: number; seconds: number }
+
+async function withPeakRss<T>(work: () => Promise<T>): Promise<{ value: T; growthMiB: number; seconds: number }> {
+	(global as { gc?: () => void }).gc?.();
+	const baseline = process.memoryUsage().rss;
+	let peak = baseline;
+	const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 5);
+	const started = process.hrtime.bigint();
+	const value = await work();
+	const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+	clearInterval(sampler);
+	peak = Math.max(peak, process.memoryUsage().rss);
+	return { value, growthMiB: (peak - baseline) / 1024 / 1024, seconds };
+}
+
+async function benchDownloads(): Promise<DownloadResult[]> {
+	const server = spawn(process.execPath, [join(__dirname, 'cdnServer.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
+	const { cdnUrl } = await new Promise<{ cdnUrl: string }>((resolveUrl) =>
+		server.stdout.once('data', (chunk: Buffer) => resolveUrl(JSON.parse(chunk.toString()))),
+	);
+	const url = `${cdnUrl}/blob/${GIB}.mp4`;
+	const results: DownloadResult[] = [];
+	const record = (approach: string, r: { growthMiB: number; seconds: number }) =>
+		results.push({ approach, rssGrowthMiB: r.growthMiB, mbPerS: GIB / 1e6 / r.seconds, seconds: r.seconds });
+
+	try {
+		const viaEngine = async (strategy: 'stream' | 'buffer') => {
+			const run = await runWorkflow({
+				nodeTypes: { 'bench.download': downloadNode(strategy, url) },
+				credentialTypes: [new BlipixApi()],
+				credentials: {},
+				workflow: chain([{}], [{ name: 'Download', type: 'bench.download', parameters: {} }]),
+			});
+			if (run.error) throw run.error;
+			const size = run.outputs('Download')[0][0].binary!.data.fileSize;
+			return size;
+		};
+		record('our streaming path (Download → binary data, filesystem mode)', await withPeakRss(() => viaEngine('stream')));
+		const file = join(engineRoot, 'plain-copy.mp4');
+		record('plain stream-to-file copy (ceiling)', await withPeakRss(async () => {
+			await new Promise<void>((done, fail) => http.get(url, (res) => pipeline(res, createWriteStream(file)).then(done, fail)).on('error', fail));
+		}));
+		rmSync(file, { force: true });
+		record('naive: whole body into a buffer, then binary data', await withPeakRss(() => viaEngine('buffer')));
+	} finally {
+		server.kill();
+	}
+	return results;
+}
+
+function table(header: string[], rows: Array<Array<string | number>>): string {
+	const cells = rows.map((row) => row.map(String));
+	const widths = header.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i].length)));
+	const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+	return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...cells.map(line)].join('\n');
+}
+
+async function main() {
+	const sim = await startSimulator({ timeScale: TIME_SCALE, seed: 3 });
+	clock.scale = TIME_SCALE;
+	const polls: PollResult[] = [];
+	for (const n of SIZES) {
+		console.log(`[bench] polling N=${n}…`);
+		polls.push(await benchOurPoller(sim, n));
+		polls.push(await benchNaiveLoop(sim, n));
+	}
+	await sim.close();
+	console.log('[bench] downloading 1 GiB three ways…');
+	const downloads = await benchDownloads();
+
+	const pollTable = table(
+		['N', 'approach', 'requests', 'cycles', 'req/cycle', 'req/cycle beyond 1 per video', 'peak req/min', '429s', 'max delay', 'avg delay', 'sim time', 'wall', 'all ready'],
+		polls.map((p) => [p.n, p.approach, p.requests, p.cycles, (p.requests / p.cycles).toFixed(2), ((p.requests - p.n) / p.cycles).toFixed(2), p.peakPerMinute, p.rateLimited, `${p.maxDelayS.toFixed(1)} s`, `${p.avgDelayS.toFixed(1)} s`, `${p.simMinutes.toFixed(1)} min`, `${p.wallS.toFixed(1)} s`, p.allReady ? 'yes' : 'NO']),
+	);
+	const ceiling = downloads.find((d) => d.approach.startsWith('plain'))!.mbPerS;
+	const downloadTable = table(
+		['approach', 'peak RSS growth', 'MB/s', '% of plain copy', 'seconds'],
+		downloads.map((d) => [d.approach, `${d.rssGrowthMiB.toFixed(1)} MiB`, d.mbPerS.toFixed(0), `${((d.mbPerS / ceiling) * 100).toFixed(0)}%`, d.seconds.toFixed(2)]),
+	);
+	const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${(os.totalmem() / GIB).toFixed(0)} GiB RAM, Node ${process.version}, ${os.platform()} ${os.release()}`;
+	const report = [
+		`# Benchmark results`,
+		'',
+		`Run on ${new Date().toISOString().slice(0, 10)}, ${machine}.`,
+		`Simulator at ${TIME_SCALE}x; poll interval ${POLL_INTERVAL_S} s for both approaches; renders spread evenly over 2–15 simulated minutes (N=1: 8 minutes); rate limit 60 requests per simulated minute per key. Delays and times are simulated; "wall" is real time.`,
+		'',
+		'## Polling: Blipix Wait for Render vs the docs\' loop',
+		'',
+		pollTable,
+		'',
+		'- requests: every API request of the wait, 429s included; cycles: poll rounds (our list requests; the docs\' loop: 20 s rounds).',
+		'- req/cycle beyond 1 per video: the per-cycle cost once the one unavoidable fetch per finished video (its full details) is set aside.',
+		'- delay: from a video becoming ready (or the wait starting, if later) to the first request that saw it ready.',
+		'',
+		'## Download: 1 GiB',
+		'',
+		downloadTable,
+		'',
+		'RSS is sampled every 5 ms in the n8n process; the server runs in a child process.',
+		'',
+	].join('\n');
+	console.log(`\n${report}`);
+	writeFileSync(join(root, 'bench/RESULTS.md'), report);
+	console.log('[bench] written to bench/RESULTS.md');
+}
+
+main().catch((error) => {
+	console.error(error);
+	process.exitCode = 1;
+});
