@@ -275,7 +275,7 @@ async function main() {
 		'',
 		'- requests: every API request of the wait, 429s included; cycles: poll rounds (our list requests; the docs\' loop: 20 s rounds).',
 		'- req/cycle beyond 1 per video: the per-cycle cost once the one unavoidable fetch per finished video (its full details) is set aside.',
-		'- delay: from a video becoming ready (or the wait starting, if later) to the first request that saw it ready.',
+		'- delay: from a video becoming ready (or the wait starting, if later) to the answer of the first request that saw it ready. It includes that request\'s own time, which the time scale magnifies: 1 ms of real latency counts as 0.12 simulated seconds here.',
 		'',
 		'## Download: 1 GiB',
 		'',
