@@ -2,7 +2,7 @@
  * `npm run simulator`: start the API simulator on 127.0.0.1 and keep it up until Ctrl-C.
  *
  *   node .build/test/simulator/cli.js [--port 4010] [--cdn-port 4011] [--time-scale 1] [--seed 1]
- *       [--host 127.0.0.1] [--error-rate 0] [--latency-ms 0] [--credits 500]
+ *       [--host 127.0.0.1] [--error-rate 0] [--latency-ms 0] [--credits 500] [--clipmix-credits 10000]
  */
 import { startSimulator } from './index';
 
@@ -38,9 +38,10 @@ const USAGE = `Usage: npm run simulator -- [options]
   --host H          bind address (default 127.0.0.1)
   --time-scale X    simulated ms per real ms (default 1; 60 = one simulated minute per second)
   --seed N          PRNG seed (default 1)
-  --error-rate F    fraction of API requests answered 500/502/503 (default 0)
-  --latency-ms N    real ms added to every API response (default 0)
-  --credits N       credits of the default account (default 500)
+  --error-rate F    fraction of API requests (Blipix and ClipMix) answered 500/502/503 (default 0)
+  --latency-ms N    real ms added to every API response (Blipix and ClipMix) (default 0)
+  --credits N       credits of the default Blipix account (default 500)
+  --clipmix-credits N  credits of the default ClipMix account (default 10000)
 `;
 
 async function main(): Promise<void> {
@@ -49,7 +50,7 @@ async function main(): Promise<void> {
 		process.stdout.write(USAGE);
 		return;
 	}
-	const known = ['port', 'cdn-port', 'host', 'time-scale', 'seed', 'error-rate', 'latency-ms', 'credits'];
+	const known = ['port', 'cdn-port', 'host', 'time-scale', 'seed', 'error-rate', 'latency-ms', 'credits', 'clipmix-credits'];
 	for (const k of args.keys()) if (!known.includes(k)) throw new Error(`Unknown option --${k}\n\n${USAGE}`);
 
 	const port = num(args, 'port', 4010);
@@ -64,6 +65,11 @@ async function main(): Promise<void> {
 			latencyMs: num(args, 'latency-ms', 0),
 			initialCredits: num(args, 'credits', 500),
 		},
+		clipmix: {
+			errorRate: num(args, 'error-rate', 0),
+			latencyMs: num(args, 'latency-ms', 0),
+			initialCredits: num(args, 'clipmix-credits', 10_000),
+		},
 	});
 
 	process.stdout.write(
@@ -71,6 +77,10 @@ async function main(): Promise<void> {
 			'API simulator running',
 			`  Blipix base URL: ${sim.blipix.baseUrl}`,
 			`  Blipix API key:  ${sim.blipix.apiKey}`,
+			`  ClipMix base URL:   ${sim.clipmix.baseUrl}`,
+			`  ClipMix status URL: ${sim.clipmix.statusUrl}`,
+			`  ClipMix live key:   ${sim.clipmix.liveKey}`,
+			`  ClipMix test key:   ${sim.clipmix.testKey}`,
 			`  CDN URL:         ${sim.cdnUrl}`,
 			`  Admin:           ${sim.url}/__admin  (see test/simulator/README.md)`,
 			`  Time scale:      ${sim.timeScale}x`,

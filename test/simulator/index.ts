@@ -5,6 +5,17 @@
 import { BlipixSim, type BlipixOptions, type BlipixRequestLogEntry, type BlipixStats, type SimVideo } from './blipix';
 import { Cdn, type CdnRequest } from './cdn';
 import {
+	ClipMixSim,
+	type ClipMixCharge,
+	type ClipMixHealth,
+	type ClipMixJobJson,
+	type ClipMixOptions,
+	type ClipMixRequestLogEntry,
+	type ClipMixService,
+	type SimJob,
+} from './clipmix';
+import type { DeliveryLogEntry, WebhookEvent } from './webhooks';
+import {
 	FailureInjector,
 	Prng,
 	SimClock,
@@ -16,6 +27,17 @@ import {
 } from './server';
 
 export type { BlipixOptions, BlipixRequestLogEntry, BlipixStats, SimVideo, CdnRequest };
+export type {
+	ClipMixCharge,
+	ClipMixHealth,
+	ClipMixJobJson,
+	ClipMixOptions,
+	ClipMixRequestLogEntry,
+	ClipMixService,
+	DeliveryLogEntry,
+	SimJob,
+	WebhookEvent,
+};
 
 export interface SimulatorOptions {
 	/** Default '127.0.0.1'. */
@@ -29,6 +51,7 @@ export interface SimulatorOptions {
 	/** PRNG seed for keys, ids, render times, texts and error injection; default 1 (deterministic runs). */
 	seed?: number;
 	blipix?: BlipixOptions;
+	clipmix?: ClipMixOptions;
 }
 
 export interface SimulatorBlipix {
@@ -53,6 +76,39 @@ export interface SimulatorBlipix {
 	reset(): void;
 }
 
+export interface SimulatorClipMix {
+	/** `${url}/clipmix/api/v1` */
+	baseUrl: string;
+	/** `${url}/clipmix/api/status` (health page, no auth). */
+	statusUrl: string;
+	/** Live key of the default account (credits: initialCredits, default 10_000; purchased). */
+	liveKey: string;
+	/** Test (sandbox) key of the default account. */
+	testKey: string;
+	/** A new account (default 10_000 credits, purchased: true) with one live and one test key. */
+	createAccount(opts?: { credits?: number; purchased?: boolean }): { liveKey: string; testKey: string };
+	/** Set the webhook of a key (an empty url removes it). Throws for an unknown key or a bad url/secret. */
+	setWebhook(apiKey: string, url: string, secret: string): void;
+	/** Send a `webhook.test` event; resolves once the first attempt has finished (retries continue in the background). */
+	fireTest(apiKey: string): Promise<void>;
+	/** Internal state of a job (incl. settleAt), or undefined. */
+	job(id: string): SimJob | undefined;
+	/** Exact bytes the CDN serves at the job's result_url. */
+	resultFile(id: string): Buffer;
+	/** Every credit charge, oldest first (cleared by reset()). */
+	ledger: ClipMixCharge[];
+	/** Credits left in the wallet of the key's account (live and test key share one wallet). */
+	balance(apiKey: string): number;
+	/** The key's webhook delivery log: the last 100 attempts, oldest first. */
+	deliveries(apiKey: string): DeliveryLogEntry[];
+	/** Every ClipMix API request (not admin, not the health page), oldest first. Cleared by reset(). */
+	requestLog: ClipMixRequestLogEntry[];
+	/** The next `count` ClipMix API requests get `status` unprocessed, or ('drop') are processed and get no answer. */
+	failNext(count: number, status: number | 'drop'): void;
+	/** Clear logs, ledger, idempotency cache, health windows, injected failures, deliveries and pending webhook retries. */
+	reset(): void;
+}
+
 export interface Simulator {
 	/** API server, e.g. http://127.0.0.1:41234 */
 	url: string;
@@ -60,6 +116,7 @@ export interface Simulator {
 	cdnUrl: string;
 	timeScale: number;
 	blipix: SimulatorBlipix;
+	clipmix: SimulatorClipMix;
 	/** Every CDN request, oldest first (cleared by blipix.reset()). */
 	cdnRequests: CdnRequest[];
 	/** Current simulated time (ms epoch). */
@@ -87,10 +144,23 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
 		options: blipixOpts,
 	});
 
+	const clipmixOpts = opts.clipmix ?? {};
+	const clipmix = new ClipMixSim({
+		clock,
+		prng: root.fork('clipmix'),
+		webhookPrng: root.fork('clipmix-webhooks'),
+		failures: new FailureInjector({ errorRate: clipmixOpts.errorRate, latencyMs: clipmixOpts.latencyMs }, root.fork('clipmix-failures')),
+		cdn,
+		cdnUrl,
+		options: clipmixOpts,
+	});
+
 	let url = '';
 	const server = createRouterServer([
 		blipix.apiMount(),
 		blipix.adminMount(),
+		clipmix.apiMount(),
+		clipmix.adminMount(),
 		{
 			prefix: '/__admin',
 			handle: ({ req, res, subPath }) => {
@@ -102,6 +172,12 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
 						timeScale,
 						simNow: new Date(clock.now()).toISOString(),
 						blipix: { baseUrl: `${url}/blipix/api/v1`, apiKey: blipix.defaultApiKey },
+						clipmix: {
+							baseUrl: `${url}/clipmix/api/v1`,
+							statusUrl: `${url}/clipmix/api/status`,
+							liveKey: clipmix.defaultKeys.liveKey,
+							testKey: clipmix.defaultKeys.testKey,
+						},
 					});
 				} else if (req.method === 'GET' && subPath === '/cdn-requests') {
 					sendJson(res, 200, { count: cdn.requests.length, requests: cdn.requests });
@@ -115,6 +191,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
 	try {
 		port = await listen(server, host, opts.port ?? 0);
 	} catch (err) {
+		clipmix.close();
 		await closeServer(cdn.server);
 		throw err;
 	}
@@ -138,9 +215,29 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
 			failNext: (count, status) => blipix.failNext(count, status),
 			reset: () => blipix.reset(),
 		},
+		clipmix: {
+			baseUrl: `${url}/clipmix/api/v1`,
+			statusUrl: `${url}/clipmix/api/status`,
+			liveKey: clipmix.defaultKeys.liveKey,
+			testKey: clipmix.defaultKeys.testKey,
+			createAccount: (o) => clipmix.createAccount(o ?? {}),
+			setWebhook: (key, hookUrl, secret) => clipmix.setWebhook(key, hookUrl, secret),
+			fireTest: async (key) => {
+				await clipmix.fireTest(key);
+			},
+			job: (id) => clipmix.job(id),
+			resultFile: (id) => clipmix.resultFile(id),
+			ledger: clipmix.ledger,
+			balance: (key) => clipmix.balance(key),
+			deliveries: (key) => clipmix.deliveries(key),
+			requestLog: clipmix.requestLog,
+			failNext: (count, status) => clipmix.failNext(count, status),
+			reset: () => clipmix.reset(),
+		},
 		cdnRequests: cdn.requests,
 		simNow: () => clock.now(),
 		close: () => {
+			clipmix.close();
 			closing ??= Promise.all([closeServer(server), closeServer(cdn.server)]).then(() => undefined);
 			return closing;
 		},

@@ -412,3 +412,59 @@ export function urlFor(host: string, port: number): string {
 	else if (h.includes(':') && !h.startsWith('[')) h = `[${h}]`;
 	return `http://${h}:${port}`;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Timers
+// ---------------------------------------------------------------------------------------------
+
+/** setTimeout's largest delay; longer waits are chained. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * A set of one-shot timers at real ms epochs. Every timer is unref'd (never keeps the process alive),
+ * delays beyond setTimeout's 24.8-day limit are chained, and `clear()` cancels them all at once.
+ */
+export class TimerSet {
+	private readonly handles = new Set<{ t?: NodeJS.Timeout }>();
+
+	/** Run `fn` at real ms epoch `when` (at once if it is in the past). Returns a cancel function. */
+	at(when: number, fn: () => void): () => void {
+		const h: { t?: NodeJS.Timeout } = {};
+		const arm = () => {
+			const delay = Math.max(0, when - Date.now());
+			const capped = delay > MAX_TIMER_MS;
+			h.t = setTimeout(() => {
+				if (capped) {
+					arm();
+					return;
+				}
+				this.handles.delete(h);
+				fn();
+			}, capped ? MAX_TIMER_MS : delay);
+			h.t.unref();
+		};
+		this.handles.add(h);
+		arm();
+		return () => {
+			if (h.t) clearTimeout(h.t);
+			this.handles.delete(h);
+		};
+	}
+
+	/** Resolves at real ms epoch `when`; never resolves if the set is cleared first. */
+	sleepUntil(when: number): Promise<void> {
+		return new Promise((resolve) => {
+			this.at(when, resolve);
+		});
+	}
+
+	/** Pending timers. */
+	get size(): number {
+		return this.handles.size;
+	}
+
+	clear(): void {
+		for (const h of this.handles) if (h.t) clearTimeout(h.t);
+		this.handles.clear();
+	}
+}
