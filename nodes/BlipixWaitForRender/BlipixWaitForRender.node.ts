@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 
 import { renderWaitProperties, waitForRenders } from '../shared/blipix/renderWait';
-import type { RenderWaitEntry } from '../shared/blipix/renderWait';
+import type { WaitEntry } from '../shared/jobWait';
 import { requireText } from '../shared/validation';
 
 export class BlipixWaitForRender implements INodeType {
@@ -42,9 +42,9 @@ export class BlipixWaitForRender implements INodeType {
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		const entries: RenderWaitEntry[] = this.getInputData().map((_, itemIndex) => ({
+		const entries: WaitEntry[] = this.getInputData().map((_, itemIndex) => ({
 			itemIndex,
-			videoId: requireText(this, 'videoId', 'Video ID', itemIndex),
+			jobId: requireText(this, 'videoId', 'Video ID', itemIndex),
 		}));
 		return await waitForRenders(this, entries);
 	}

@@ -184,7 +184,7 @@ export async function outputs(
 		this,
 		created.map((result) => ({
 			itemIndex: (result.pairedItem as { item: number }).item,
-			videoId: result.json.id as string,
+			jobId: result.json.id as string,
 			json: result.json,
 		})),
 	);
