@@ -1,11 +1,20 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 
 import * as account from './actions/account';
-import { router } from './actions/router';
 import * as style from './actions/style';
 import * as video from './actions/video';
 import * as voice from './actions/voice';
 import * as loadOptions from './methods/loadOptions';
+import { outputsWhenWaiting } from '../shared/jobWait';
+import { router } from '../shared/router';
+import type { OperationTable } from '../shared/router';
+
+const operations: OperationTable = {
+	account: { get: account.get },
+	style: { getAll: style.getAll },
+	video: { create: video.create, download: video.download, get: video.get, getAll: video.getAll },
+	voice: { getAll: voice.getAll },
+};
 
 export class Blipix implements INodeType {
 	description: INodeTypeDescription = {
@@ -20,7 +29,9 @@ export class Blipix implements INodeType {
 		usableAsTool: true,
 		inputs: ['main'],
 		// Video → Create with "Wait for Render" sorts its items like Blipix Wait for Render does.
-		outputs: `={{ $parameter.resource === "video" && $parameter.operation === "create" && $parameter.waitForRender ? [{ type: "main", displayName: "Ready" }, { type: "main", displayName: "Failed or Timed Out" }] : ["main"] }}`,
+		outputs: outputsWhenWaiting(
+			'$parameter.resource === "video" && $parameter.operation === "create" && $parameter.waitForRender',
+		),
 		credentials: [{ name: 'blipixApi', required: true }],
 		properties: [
 			{
@@ -46,6 +57,6 @@ export class Blipix implements INodeType {
 	methods = { loadOptions };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		return await router.call(this);
+		return await router.call(this, operations);
 	}
 }

@@ -2,6 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescrip
 
 import { renderWaitProperties, waitForRenders } from '../shared/blipix/renderWait';
 import type { WaitEntry } from '../shared/jobWait';
+import { WAIT_OUTPUT_NAMES } from '../shared/jobWait';
 import { requireText } from '../shared/validation';
 
 export class BlipixWaitForRender implements INodeType {
@@ -19,7 +20,7 @@ export class BlipixWaitForRender implements INodeType {
 		// Two outputs, like n8n's If node: the rule only knows single-output nodes.
 		// eslint-disable-next-line n8n-nodes-base/node-class-description-outputs-wrong
 		outputs: ['main', 'main'],
-		outputNames: ['Ready', 'Failed or Timed Out'],
+		outputNames: WAIT_OUTPUT_NAMES,
 		credentials: [{ name: 'blipixApi', required: true }],
 		properties: [
 			{

@@ -10,6 +10,12 @@ export const MAX_WAIT_MINUTES = 180;
 /** The two outputs of every node or option that waits: Ready, and Failed or Timed Out. */
 export const WAIT_OUTPUT_NAMES = ['Ready', 'Failed or Timed Out'];
 
+/** A node's `outputs`: the two waiting outputs when `condition` (an n8n expression) holds, else one. */
+export function outputsWhenWaiting(condition: string): `={{${string}}}` {
+	const [ready, failed] = WAIT_OUTPUT_NAMES;
+	return `={{ ${condition} ? [{ type: "main", displayName: "${ready}" }, { type: "main", displayName: "${failed}" }] : ["main"] }}`;
+}
+
 /** Poll Interval and Max Wait, for every node or option that waits on jobs. */
 export function pollProperties(costHint: string): INodeProperties[] {
 	return [

@@ -1,6 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { operationProperty } from '../operation';
+import { operationProperty } from '../../../shared/operation';
 import * as get from './get.operation';
 
 export { get };

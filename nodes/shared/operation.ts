@@ -5,8 +5,8 @@ import type {
 	INodePropertyOptions,
 } from 'n8n-workflow';
 
-/** One action of the Blipix node: what it does for one input item. */
-export interface BlipixOperation {
+/** One action of a node: what it does for one input item. */
+export interface NodeOperation {
 	description?: INodeProperties[];
 	execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]>;
 	/** Turns all items' results into the node's outputs, when that is more than one list. */

@@ -1,20 +1,15 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import type { BlipixOperation } from './operation';
-import * as account from './account';
-import * as style from './style';
-import * as video from './video';
-import * as voice from './voice';
+import type { NodeOperation } from './operation';
 
-const operations: Record<string, Record<string, BlipixOperation>> = {
-	account: { get: account.get },
-	style: { getAll: style.getAll },
-	video: { create: video.create, download: video.download, get: video.get, getAll: video.getAll },
-	voice: { getAll: voice.getAll },
-};
+export type OperationTable = Record<string, Record<string, NodeOperation>>;
 
-export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+/**
+ * Runs the chosen operation once per input item, with Continue On Fail and pairedItem on
+ * every output, then lets the operation shape the outputs (e.g. wait for what it created).
+ */
+export async function router(this: IExecuteFunctions, operations: OperationTable): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
 	const resource = this.getNodeParameter('resource', 0) as string;
 	const operation = this.getNodeParameter('operation', 0) as string;
