@@ -18,6 +18,8 @@ export async function router(this: IExecuteFunctions, operations: OperationTable
 		throw new NodeOperationError(this.getNode(), `The operation "${operation}" of "${resource}" is not supported`);
 	}
 
+	if ('executeAll' in action) return await action.executeAll.call(this);
+
 	const returnData: INodeExecutionData[] = [];
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		try {

@@ -1,6 +1,8 @@
 import type { INode, INodeParameters, IDataObject } from 'n8n-workflow';
 
 import { BlipixApi } from '../../credentials/BlipixApi.credentials';
+import { ClipMixApi } from '../../credentials/ClipMixApi.credentials';
+import { ClipMix } from '../../nodes/ClipMix/ClipMix.node';
 import { Blipix } from '../../nodes/Blipix/Blipix.node';
 import { BlipixWaitForRender } from '../../nodes/BlipixWaitForRender/BlipixWaitForRender.node';
 import { coreNodeTypes } from '../engine/coreNodes';
@@ -8,20 +10,30 @@ import type { RunWorkflowOptions } from '../engine';
 
 export const BLIPIX_TYPE = 'n8n-nodes-blipix-clipmix.blipix';
 export const WAIT_TYPE = 'n8n-nodes-blipix-clipmix.blipixWaitForRender';
+export const CLIPMIX_TYPE = 'n8n-nodes-blipix-clipmix.clipMix';
 
 export const nodeTypes: RunWorkflowOptions['nodeTypes'] = {
 	...coreNodeTypes,
 	[BLIPIX_TYPE]: new Blipix(),
 	[WAIT_TYPE]: new BlipixWaitForRender(),
+	[CLIPMIX_TYPE]: new ClipMix(),
 };
 
-export const credentialTypes = [new BlipixApi()];
+export const credentialTypes = [new BlipixApi(), new ClipMixApi()];
 
 export function blipixCredentials(baseUrl: string, apiKey: string) {
 	return { blipixApi: { baseUrl, apiKey } };
 }
 
-const blipixCredentialRef = { blipixApi: { id: 'blipixApi', name: 'Blipix account' } };
+export function clipMixCredentials(baseUrl: string, apiKey: string, webhookSecret = '') {
+	return { clipMixApi: { baseUrl, apiKey, webhookSecret } };
+}
+
+// Every node names both credentials; the engine hands each node the type it asks for.
+const blipixCredentialRef = {
+	blipixApi: { id: 'blipixApi', name: 'Blipix account' },
+	clipMixApi: { id: 'clipMixApi', name: 'ClipMix account' },
+};
 
 /**
  * A chain of nodes after a Manual Trigger whose pinned items are the input; each node's

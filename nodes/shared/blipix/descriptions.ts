@@ -10,14 +10,6 @@ export const videoIdProperty: INodeProperties = {
 	description: 'The ID that Video → Create returned',
 };
 
-export const binaryPropertyProperty: INodeProperties = {
-	displayName: 'Put Output File in Field',
-	name: 'binaryPropertyName',
-	type: 'string',
-	default: 'data',
-	required: true,
-	hint: 'The name of the output binary field to put the file in',
-};
 
 /** The "Filters" collection of a Get Many operation. */
 export function filtersProperty(options: INodeProperties[]): INodeProperties {

@@ -4,7 +4,7 @@ import { NodeApiError } from 'n8n-workflow';
 import type { WaitEntry } from '../jobWait';
 import { mapLimit, onFailureProperty, pollProperties, waitAndSort } from '../jobWait';
 import type { PollSnapshot, PollSource } from '../poller';
-import { binaryPropertyProperty } from './descriptions';
+import { binaryPropertyProperty } from '../descriptions';
 import { downloadVideoFile, getVideo, listVideos } from './videos';
 import type { BlipixVideo } from './types';
 import { isVideoFailed, isVideoReady } from './types';

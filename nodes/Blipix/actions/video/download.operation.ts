@@ -1,7 +1,8 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
-import { binaryPropertyProperty, videoIdProperty } from '../../../shared/blipix/descriptions';
+import { videoIdProperty } from '../../../shared/blipix/descriptions';
+import { binaryPropertyProperty } from '../../../shared/descriptions';
 import { downloadVideoFile, getVideo } from '../../../shared/blipix/videos';
 import type { VideoFile } from '../../../shared/blipix/videos';
 import { isVideoReady } from '../../../shared/blipix/types';
