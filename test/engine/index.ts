@@ -22,6 +22,7 @@ import {
 	ExternalSecretsProxy,
 	LoadOptionsContext,
 	RoutingNode,
+	WebhookContext,
 	WorkflowExecute,
 } from 'n8n-core';
 import type {
@@ -47,6 +48,7 @@ import type {
 	IWorkflowBase,
 	IWorkflowExecuteAdditionalData,
 	IWorkflowSettings,
+	IWebhookData,
 	WorkflowExecuteMode,
 } from 'n8n-workflow';
 import { NodeHelpers, UserError, Workflow, createRunExecutionData } from 'n8n-workflow';
@@ -609,4 +611,153 @@ export async function testCredential(opts: TestCredentialOptions): Promise<Crede
 		}
 	}
 	return { status: 'OK', message: 'Connection successful!' };
+}
+
+// ---------------------------------------------------------------------------------------
+// deliverWebhook: an HTTP request arriving at a trigger node's webhook
+// ---------------------------------------------------------------------------------------
+
+export interface WebhookRequest {
+	method?: string;
+	headers: Record<string, string | string[] | undefined>;
+	/** The body's bytes exactly as they arrived: what n8n keeps as `req.rawBody`. */
+	rawBody: Buffer;
+}
+
+export interface DeliverWebhookOptions extends Omit<RunWorkflowOptions, 'startNode'> {
+	/** The trigger node that owns the webhook. */
+	triggerNode: string;
+	request: WebhookRequest;
+	/** false: only what the webhook method decides (for benchmarks); default true. */
+	startWorkflow?: boolean;
+	/**
+	 * The workflow's static data, kept by the caller between deliveries the way n8n keeps it
+	 * in its database: what a trigger remembers (e.g. events already seen) lives here, and is
+	 * updated in place after each delivery.
+	 */
+	staticData: IDataObject;
+}
+
+export interface WebhookDelivery {
+	statusCode: number;
+	body: unknown;
+	/** Whether the delivery started the workflow. */
+	started: boolean;
+	/** The execution it started, if any. */
+	run?: WorkflowRunResult;
+}
+
+/** The parts of an express response a webhook method uses, recording what it sends. */
+class RecordedResponse {
+	statusCode = 200;
+	body: unknown;
+	headersSent = false;
+	private readonly headers: Record<string, string> = {};
+
+	status(code: number) {
+		this.statusCode = code;
+		return this;
+	}
+
+	setHeader(name: string, value: string) {
+		this.headers[name.toLowerCase()] = value;
+		return this;
+	}
+
+	header(name: string, value: string) {
+		return this.setHeader(name, value);
+	}
+
+	json(body: unknown) {
+		return this.send(body);
+	}
+
+	send(body?: unknown) {
+		this.body = body;
+		this.headersSent = true;
+		return this;
+	}
+
+	end(body?: unknown) {
+		return this.send(body);
+	}
+}
+
+/**
+ * What n8n's webhook server does with a request: build the request object (with `rawBody`),
+ * call the trigger's `webhook()` in n8n-core's WebhookContext, answer as its response mode
+ * says, and start the workflow with the items it returned, if any.
+ */
+export async function deliverWebhook(opts: DeliverWebhookOptions): Promise<WebhookDelivery> {
+	await ensureEngine();
+	const mode = opts.mode ?? 'webhook';
+	const source = structuredClone(opts.workflow);
+	const nodeTypes = new EngineNodeTypes({ ...coreNodeTypes, ...opts.nodeTypes });
+	const workflow = new Workflow({
+		id: source.id ?? 'engine-workflow',
+		name: source.name,
+		nodes: source.nodes,
+		connections: source.connections,
+		active: true,
+		nodeTypes,
+		// n8n loads static data from its database for each request and saves it back as JSON:
+		// a plain copy in, and a plain copy out below (reusing n8n's change-tracking proxies
+		// across requests would nest them deeper on every delivery).
+		staticData: JSON.parse(JSON.stringify(opts.staticData)) as IDataObject,
+		settings: { executionOrder: 'v1', ...(source.settings ?? {}) },
+	});
+	const node = workflow.getNode(opts.triggerNode);
+	if (!node) throw new UserError(`No node "${opts.triggerNode}" in the workflow`);
+	const nodeType = nodeTypes.getByNameAndVersion(node.type, node.typeVersion);
+	const webhookDescription = nodeType.description.webhooks?.[0];
+	if (!nodeType.webhook || !webhookDescription) throw new UserError(`Node "${node.name}" has no webhook`);
+
+	const { headers, rawBody } = opts.request;
+	const contentType = String(headers['content-type'] ?? '');
+	let body: unknown = {};
+	if (contentType.includes('json')) {
+		try {
+			body = JSON.parse(rawBody.toString('utf8'));
+		} catch {
+			body = {};
+		}
+	}
+	const response = new RecordedResponse();
+	const credentialsHelper = new EngineCredentialsHelper(
+		new EngineCredentialTypes(opts.credentialTypes),
+		opts.credentials,
+	);
+	const additional = additionalData({ credentialsHelper, executionId: String(++executionCounter) });
+	Object.assign(additional, {
+		httpRequest: { method: opts.request.method ?? 'POST', headers, rawBody, body, query: {}, params: {} },
+		httpResponse: response,
+	});
+	const webhookData: IWebhookData = {
+		httpMethod: webhookDescription.httpMethod as IWebhookData['httpMethod'],
+		node: node.name,
+		path: String(webhookDescription.path),
+		webhookDescription,
+		workflowId: workflow.id,
+		workflowExecuteAdditionalData: additional,
+	};
+	const context = new WebhookContext(workflow, node, additional, mode, webhookData, [], null);
+	const result = await runScope.run({ onLog: opts.onLog }, async () => await nodeType.webhook!.call(context));
+	for (const key of Object.keys(opts.staticData)) delete opts.staticData[key];
+	Object.assign(opts.staticData, JSON.parse(JSON.stringify(workflow.staticData)));
+
+	if (result.noWebhookResponse) {
+		return { statusCode: response.statusCode, body: response.body, started: false };
+	}
+	if (!result.workflowData) {
+		return { statusCode: 200, body: { message: 'Webhook call received' }, started: false };
+	}
+	if (opts.startWorkflow === false) return { statusCode: 200, body: { message: 'Workflow was started' }, started: true };
+	// responseMode onReceived: n8n answers at once, then runs the workflow from the trigger's items.
+	const run = await runWorkflow({
+		...opts,
+		mode,
+		startNode: node.name,
+		workflow: { ...source, pinData: { ...(source.pinData ?? {}), [node.name]: result.workflowData[0] } },
+	});
+	return { statusCode: 200, body: { message: 'Workflow was started' }, started: true, run };
 }

@@ -3,6 +3,7 @@ import type { INode, INodeParameters, IDataObject } from 'n8n-workflow';
 import { BlipixApi } from '../../credentials/BlipixApi.credentials';
 import { ClipMixApi } from '../../credentials/ClipMixApi.credentials';
 import { ClipMix } from '../../nodes/ClipMix/ClipMix.node';
+import { ClipMixTrigger } from '../../nodes/ClipMixTrigger/ClipMixTrigger.node';
 import { Blipix } from '../../nodes/Blipix/Blipix.node';
 import { BlipixWaitForRender } from '../../nodes/BlipixWaitForRender/BlipixWaitForRender.node';
 import { coreNodeTypes } from '../engine/coreNodes';
@@ -11,12 +12,14 @@ import type { RunWorkflowOptions } from '../engine';
 export const BLIPIX_TYPE = 'n8n-nodes-blipix-clipmix.blipix';
 export const WAIT_TYPE = 'n8n-nodes-blipix-clipmix.blipixWaitForRender';
 export const CLIPMIX_TYPE = 'n8n-nodes-blipix-clipmix.clipMix';
+export const CLIPMIX_TRIGGER_TYPE = 'n8n-nodes-blipix-clipmix.clipMixTrigger';
 
 export const nodeTypes: RunWorkflowOptions['nodeTypes'] = {
 	...coreNodeTypes,
 	[BLIPIX_TYPE]: new Blipix(),
 	[WAIT_TYPE]: new BlipixWaitForRender(),
 	[CLIPMIX_TYPE]: new ClipMix(),
+	[CLIPMIX_TRIGGER_TYPE]: new ClipMixTrigger(),
 };
 
 export const credentialTypes = [new BlipixApi(), new ClipMixApi()];
