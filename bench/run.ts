@@ -7,8 +7,12 @@
  *    GET /videos/:id per video every 20 s.
  * 2. Download of a 1 GiB body: our streaming path into n8n binary data (filesystem mode)
  *    versus reading the whole body into a buffer, with a plain stream-to-file copy as the ceiling.
+ * 3. ClipMix Trigger: deliveries per second through signature verification and
+ *    de-duplication, and the de-duplication store's size after 100,000 events, against a
+ *    store that remembers everything.
  */
 import { spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { createWriteStream, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -18,7 +22,7 @@ import { pipeline } from 'node:stream/promises';
 import axios from 'axios';
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 
-import { engineRoot, runWorkflow } from '../test/engine';
+import { deliverWebhook, engineRoot, runWorkflow } from '../test/engine';
 import type { EngineWorkflow } from '../test/engine';
 import { startSimulator } from '../test/simulator';
 import type { Simulator } from '../test/simulator';
@@ -31,6 +35,9 @@ const { BlipixWaitForRender } = dist('nodes/BlipixWaitForRender/BlipixWaitForRen
 const { BlipixApi } = dist('credentials/BlipixApi.credentials.js');
 const { clock } = dist('nodes/shared/clock.js') as { clock: { scale: number } };
 const { downloadToBinary } = dist('nodes/shared/download.js');
+const { ClipMixTrigger } = dist('nodes/ClipMixTrigger/ClipMixTrigger.node.js');
+const { ClipMixApi } = dist('credentials/ClipMixApi.credentials.js');
+const webhooks = dist('nodes/shared/clipmix/webhooks.js');
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 const TIME_SCALE = 120;
@@ -217,19 +224,96 @@ async function benchDownloads(): Promise<DownloadResult[]> {
 				workflow: chain([{}], [{ name: 'Download', type: 'bench.download', parameters: {} }]),
 			});
 			if (run.error) throw run.error;
-			const size = run.outputs('Download')[0][0].binary!.data.fileSize;
-			return size;
+			rmSync(run.binaryPath('Download', 0)!, { force: true });
 		};
-		record('our streaming path (Download → binary data, filesystem mode)', await withPeakRss(() => viaEngine('stream')));
 		const file = join(engineRoot, 'plain-copy.mp4');
-		record('plain stream-to-file copy (ceiling)', await withPeakRss(async () => {
-			await new Promise<void>((done, fail) => http.get(url, (res) => pipeline(res, createWriteStream(file)).then(done, fail)).on('error', fail));
-		}));
-		rmSync(file, { force: true });
+		const plainCopy = async () => {
+			await new Promise<void>((done, fail) =>
+				http.get(url, (res) => pipeline(res, createWriteStream(file)).then(done, fail)).on('error', fail),
+			);
+			rmSync(file, { force: true });
+		};
+		// Disk write speed drifts as the page cache fills, so the two fast paths alternate
+		// and each keeps its best round.
+		const best = new Map<string, { growthMiB: number; seconds: number }>();
+		const keepBest = (name: string, r: { growthMiB: number; seconds: number }) => {
+			const previous = best.get(name);
+			if (!previous || r.seconds < previous.seconds) best.set(name, r);
+		};
+		for (let round = 0; round < 3; round++) {
+			keepBest('our streaming path (Download → binary data, filesystem mode)', await withPeakRss(() => viaEngine('stream')));
+			keepBest('plain stream-to-file copy (ceiling)', await withPeakRss(plainCopy));
+		}
+		for (const [name, r] of best) record(name, r);
 		record('naive: whole body into a buffer, then binary data', await withPeakRss(() => viaEngine('buffer')));
 	} finally {
 		server.kill();
 	}
+	return results;
+}
+
+interface TriggerResult { approach: string; events: number; perSecond: number; storeKeys: number; storeKiB: number }
+
+/** 100,000 distinct signed events, each delivered once, with one in ten redelivered. */
+function signedEvents(count: number, secret: string) {
+	return Array.from({ length: count }, (_, i) => {
+		const rawBody = Buffer.from(
+			JSON.stringify({ id: `evt_${i}`, type: 'job.completed', created_at: '2026-05-01T00:00:00Z', data: { id: `mus_${i}`, service: 'music', status: 'completed', result_url: `https://cdn.example.com/${i}.m4a` } }),
+		);
+		return { rawBody, signature: `sha256=${createHmac('sha256', secret).update(rawBody).digest('hex')}` };
+	});
+}
+
+async function benchTrigger(): Promise<TriggerResult[]> {
+	const secret = 'whsec_bench';
+	const EVENTS = 100_000;
+	const events = signedEvents(EVENTS, secret);
+	const deliveries = events.flatMap((event, i) => (i % 10 === 0 ? [event, event] : [event]));
+	const results: TriggerResult[] = [];
+	const size = (store: object) => Buffer.byteLength(JSON.stringify(store)) / 1024;
+
+	// The trigger's own verification and de-duplication, as its webhook() runs them.
+	const store: Record<string, unknown> = {};
+	let started = 0;
+	let begin = process.hrtime.bigint();
+	for (const { rawBody, signature } of deliveries) {
+		if (webhooks.checkSignature(rawBody, signature, secret)) throw new Error('bad signature');
+		const event = webhooks.readEvent(JSON.parse(rawBody.toString('utf8')), undefined);
+		if (webhooks.rememberDelivery(store, webhooks.deliveryKey(event), 1000)) started++;
+	}
+	let seconds = Number(process.hrtime.bigint() - begin) / 1e9;
+	if (started !== EVENTS) throw new Error(`started ${started} workflows for ${EVENTS} events`);
+	results.push({ approach: 'ours: verify + de-duplicate, last 1,000 kept', events: deliveries.length, perSecond: deliveries.length / seconds, storeKeys: (store.seenDeliveries as string[]).length, storeKiB: size(store) });
+
+	// The naive store: remember every key forever.
+	const everything = new Set<string>();
+	begin = process.hrtime.bigint();
+	for (const { rawBody, signature } of deliveries) {
+		if (webhooks.checkSignature(rawBody, signature, secret)) throw new Error('bad signature');
+		everything.add(webhooks.deliveryKey(webhooks.readEvent(JSON.parse(rawBody.toString('utf8')), undefined)));
+	}
+	seconds = Number(process.hrtime.bigint() - begin) / 1e9;
+	results.push({ approach: 'naive: verify + remember every key (a Set)', events: deliveries.length, perSecond: deliveries.length / seconds, storeKeys: everything.size, storeKiB: size({ seenDeliveries: [...everything] }) });
+
+	// The whole webhook() call in n8n-core's WebhookContext, as our engine builds it per request.
+	const staticData = {};
+	const workflow: EngineWorkflow = {
+		nodes: [{ id: 't', name: 'ClipMix Trigger', type: 'bench.trigger', typeVersion: 1, position: [0, 0], parameters: {}, credentials: { clipMixApi: { id: 'c', name: 'c' } } }],
+		connections: {},
+	};
+	const sample = deliveries.slice(0, 10_000);
+	begin = process.hrtime.bigint();
+	for (const { rawBody, signature } of sample) {
+		await deliverWebhook({
+			workflow, triggerNode: 'ClipMix Trigger', staticData, startWorkflow: false,
+			nodeTypes: { 'bench.trigger': new ClipMixTrigger() }, credentialTypes: [new ClipMixApi()],
+			credentials: { clipMixApi: { apiKey: 'sk_live_bench', webhookSecret: secret, baseUrl: 'http://127.0.0.1:9' } },
+			request: { headers: { 'x-clipmix-signature': signature }, rawBody },
+		});
+	}
+	seconds = Number(process.hrtime.bigint() - begin) / 1e9;
+	const seen = (staticData as Record<string, { seenDeliveries: string[] }>)['node:ClipMix Trigger'].seenDeliveries;
+	results.push({ approach: 'whole webhook() in WebhookContext (engine, per request: new Workflow, static data as JSON)', events: sample.length, perSecond: sample.length / seconds, storeKeys: seen.length, storeKiB: size(staticData) });
 	return results;
 }
 
@@ -252,6 +336,8 @@ async function main() {
 	await sim.close();
 	console.log('[bench] downloading 1 GiB three ways…');
 	const downloads = await benchDownloads();
+	console.log('[bench] ClipMix Trigger deliveries…');
+	const trigger = await benchTrigger();
 
 	const pollTable = table(
 		['N', 'approach', 'requests', 'cycles', 'req/cycle', 'req/cycle beyond 1 per video', 'peak req/min', '429s', 'max delay', 'avg delay', 'sim time', 'wall', 'all ready'],
@@ -281,7 +367,16 @@ async function main() {
 		'',
 		downloadTable,
 		'',
-		'RSS is sampled every 5 ms in the n8n process; the server runs in a child process.',
+		'RSS is sampled every 5 ms in the n8n process; the server runs in a child process. The two streaming rows are the best of three alternating rounds (disk write speed drifts as the page cache fills); RSS growth is of that round.',
+		'',
+		'## ClipMix Trigger: verification and de-duplication',
+		'',
+		table(
+			['approach', 'deliveries', 'deliveries/s', 'store keys', 'store size'],
+			trigger.map((t) => [t.approach, t.events, Math.round(t.perSecond), t.storeKeys, `${t.storeKiB.toFixed(0)} KiB`]),
+		),
+		'',
+		'100,000 distinct signed events, one in ten delivered twice (110,000 deliveries); each is HMAC-checked over its raw bytes, parsed, and looked up in the store. The last row runs the node\'s whole webhook() through n8n-core for the first 10,000, where building the workflow and copying its static data per request dominate.',
 		'',
 	].join('\n');
 	console.log(`\n${report}`);
