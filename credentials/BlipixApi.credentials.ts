@@ -1,9 +1,10 @@
 import type {
-	IAuthenticateGeneric,
 	ICredentialTestRequest,
 	ICredentialType,
 	INodeProperties,
 } from 'n8n-workflow';
+
+import { baseUrlProperty, bearerAuthentication } from './common';
 
 export class BlipixApi implements ICredentialType {
 	name = 'blipixApi';
@@ -25,24 +26,10 @@ export class BlipixApi implements ICredentialType {
 			placeholder: 'blx_…',
 			description: 'Your Blipix API key, from Settings in the Blipix app',
 		},
-		{
-			displayName: 'Base URL',
-			name: 'baseUrl',
-			type: 'string',
-			default: 'https://app.blipix.pro/api/v1',
-			description:
-				'Leave as is for the real Blipix API. Change it only to use a proxy or the local simulator.',
-		},
+		baseUrlProperty('https://app.blipix.pro/api/v1', 'Blipix'),
 	];
 
-	authenticate: IAuthenticateGeneric = {
-		type: 'generic',
-		properties: {
-			headers: {
-				Authorization: '=Bearer {{$credentials.apiKey}}',
-			},
-		},
-	};
+	authenticate = bearerAuthentication;
 
 	test: ICredentialTestRequest = {
 		request: {

@@ -1,9 +1,10 @@
 import type {
-	IAuthenticateGeneric,
 	ICredentialTestRequest,
 	ICredentialType,
 	INodeProperties,
 } from 'n8n-workflow';
+
+import { baseUrlProperty, bearerAuthentication } from './common';
 
 export class ClipMixApi implements ICredentialType {
 	name = 'clipMixApi';
@@ -35,24 +36,10 @@ export class ClipMixApi implements ICredentialType {
 			description:
 				'Only for the ClipMix Trigger: the secret ClipMix signs webhooks with, shown where you set the callback URL on the key',
 		},
-		{
-			displayName: 'Base URL',
-			name: 'baseUrl',
-			type: 'string',
-			default: 'https://api.clipmixai.com/api/v1',
-			description:
-				'Leave as is for the real ClipMix API. Change it only to use a proxy or the local simulator.',
-		},
+		baseUrlProperty('https://api.clipmixai.com/api/v1', 'ClipMix'),
 	];
 
-	authenticate: IAuthenticateGeneric = {
-		type: 'generic',
-		properties: {
-			headers: {
-				Authorization: '=Bearer {{$credentials.apiKey}}',
-			},
-		},
-	};
+	authenticate = bearerAuthentication;
 
 	// ClipMix documents no account endpoint, so the test reads a music job that cannot exist:
 	// a good key gets 404 (accepted below), a bad key 401 and a live key without a purchase 403.

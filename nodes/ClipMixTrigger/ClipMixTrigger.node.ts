@@ -8,6 +8,7 @@ import type {
 } from 'n8n-workflow';
 
 import { CLIPMIX_SERVICES, CLIPMIX_SERVICE_KEYS } from '../shared/clipmix/services';
+import { optionsProperty } from '../shared/descriptions';
 import { checkSignature, deliveryKey, readEvent, rememberDelivery } from '../shared/clipmix/webhooks';
 
 /** How many recent deliveries are remembered to recognise a redelivery. */
@@ -92,22 +93,15 @@ export class ClipMixTrigger implements INodeType {
 				default: '',
 				displayOptions: { show: { verifySignature: [false] } },
 			},
-			{
-				displayName: 'Options',
-				name: 'options',
-				type: 'collection',
-				placeholder: 'Add Option',
-				default: {},
-				options: [
-					{
-						displayName: 'Include Headers',
-						name: 'includeHeaders',
-						type: 'boolean',
-						default: false,
-						description: 'Whether to add the request headers to the output',
-					},
-				],
-			},
+			optionsProperty([
+				{
+					displayName: 'Include Headers',
+					name: 'includeHeaders',
+					type: 'boolean',
+					default: false,
+					description: 'Whether to add the request headers to the output',
+				},
+			]),
 		],
 	};
 

@@ -1,7 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { binaryPropertyProperty } from '../../shared/descriptions';
+import { binaryPropertyProperty, optionsProperty } from '../../shared/descriptions';
 import { onFailureProperty, pollProperties } from '../../shared/jobWait';
 import { CLIPMIX_SERVICES, CLIPMIX_SERVICE_KEYS } from '../../shared/clipmix/services';
 
@@ -61,23 +61,16 @@ export const createCommonProperties: INodeProperties[] = [
 	]),
 	...updateDisplayOptions({ show: { ...createOnAnyService.show, waitForCompletion: [true] } }, jobWaitProperties),
 	...updateDisplayOptions(createOnAnyService, [
-		{
-			displayName: 'Options',
-			name: 'options',
-			type: 'collection',
-			placeholder: 'Add Option',
-			default: {},
-			options: [
-				{
-					displayName: 'Idempotency Key',
-					name: 'idempotencyKey',
-					type: 'string',
-					default: '',
-					placeholder: 'order-42',
-					description:
-						'Sent as Idempotency-Key. Empty: one derived from the execution, node, run and item, so retries never pay twice. ClipMix keeps a key for 24 hours.',
-				},
-			],
-		},
+		optionsProperty([
+			{
+				displayName: 'Idempotency Key',
+				name: 'idempotencyKey',
+				type: 'string',
+				default: '',
+				placeholder: 'order-42',
+				description:
+					'Sent as Idempotency-Key. Empty: one derived from the execution, node, run and item, so retries never pay twice. ClipMix keeps a key for 24 hours.',
+			},
+		]),
 	]),
 ];

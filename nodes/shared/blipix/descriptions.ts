@@ -10,15 +10,3 @@ export const videoIdProperty: INodeProperties = {
 	description: 'The ID that Video → Create returned',
 };
 
-
-/** The "Filters" collection of a Get Many operation. */
-export function filtersProperty(options: INodeProperties[]): INodeProperties {
-	return {
-		displayName: 'Filters',
-		name: 'filters',
-		type: 'collection',
-		placeholder: 'Add Filter',
-		default: {},
-		options,
-	};
-}

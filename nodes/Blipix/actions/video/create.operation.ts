@@ -9,6 +9,7 @@ import {
 } from '../../../shared/blipix/constants';
 import { renderWaitProperties, waitForRenders } from '../../../shared/blipix/renderWait';
 import { blipixRequest } from '../../../shared/blipix/transport';
+import { optionsProperty } from '../../../shared/descriptions';
 import type { BlipixAccount } from '../../../shared/blipix/types';
 import { requireOneOf, requireText } from '../../../shared/validation';
 
@@ -70,23 +71,16 @@ const properties: INodeProperties[] = [
 		default: 'en',
 		description: 'The language of the script and narration',
 	},
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		options: [
-			{
-				displayName: 'Check Credits First',
-				name: 'checkCreditsFirst',
-				type: 'boolean',
-				default: true,
-				description:
-					'Whether to look up the remaining credits first and fail this item, spending nothing, if they do not cover the chosen duration',
-			},
-		],
-	},
+	optionsProperty([
+		{
+			displayName: 'Check Credits First',
+			name: 'checkCreditsFirst',
+			type: 'boolean',
+			default: true,
+			description:
+				'Whether to look up the remaining credits first and fail this item, spending nothing, if they do not cover the chosen duration',
+		},
+	]),
 	{
 		displayName: 'Wait for Render',
 		name: 'waitForRender',

@@ -2,7 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
 import { VIDEO_STATUSES } from '../../../shared/blipix/constants';
-import { filtersProperty } from '../../../shared/blipix/descriptions';
+import { filtersProperty } from '../../../shared/descriptions';
 import { listVideos } from '../../../shared/blipix/videos';
 import { requireOneOf } from '../../../shared/validation';
 

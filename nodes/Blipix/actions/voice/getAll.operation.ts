@@ -2,7 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import type { BlipixVoice } from '../../../shared/blipix/types';
-import { filtersProperty } from '../../../shared/blipix/descriptions';
+import { filtersProperty } from '../../../shared/descriptions';
 import { blipixRequest } from '../../../shared/blipix/transport';
 
 const properties: INodeProperties[] = [
