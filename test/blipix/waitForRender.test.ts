@@ -2,6 +2,7 @@ import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workf
 
 import { clock } from '../../nodes/shared/clock';
 import { runWorkflow } from '../engine';
+import type { EngineWorkflow } from '../engine';
 import {
 	BLIPIX_TYPE,
 	WAIT_TYPE,
@@ -233,5 +234,30 @@ describe('Blipix → Video → Create with "Wait for Render"', () => {
 		expect(comparable(oneFailed)).toEqual(comparable(twoFailed));
 		expect(oneReady).toHaveLength(2);
 		expect(oneFailed).toHaveLength(1);
+	});
+});
+
+describe('examples/blipix-prompt-to-video.json', () => {
+	it('runs: three prompts → Create → Wait for Render, with the three MP4s downloaded', async () => {
+		const apiKey = sim.blipix.createAccount();
+		// eslint-disable-next-line @typescript-eslint/no-require-imports
+		const example = require('../../examples/blipix-prompt-to-video.json') as EngineWorkflow;
+		const { outputs, binary, error } = await runWorkflow({
+			workflow: example,
+			nodeTypes,
+			credentialTypes,
+			credentials: blipixCredentials(sim.blipix.baseUrl, apiKey),
+		});
+		expect(error).toBeUndefined();
+		const [ready, failed] = outputs('Wait for Render');
+		expect(failed).toEqual([]);
+		expect(ready.map((item) => item.json.title)).toEqual([
+			'Top 5 AI Tools In 2026, Upbeat And Punchy',
+			'Why Octopuses Are Smarter Than You Think',
+			'Three Stoic Habits For A Calmer Morning',
+		]);
+		for (const [index, item] of ready.entries()) {
+			expect((await binary('Wait for Render', index, 'data')).equals(sim.blipix.videoFile(item.json.id as string))).toBe(true);
+		}
 	});
 });

@@ -1,0 +1,180 @@
+/**
+ * `npm run dev`: the package in a real n8n editor, against the simulator, one command away.
+ *
+ *   npm run dev [-- --port 5678] [--sim-port 4010] [--time-scale 60] [--reset]
+ *
+ * 1. (npm run build ran before this script) `npm pack`, then the tarball is installed into
+ *    .n8n-dev/home/.n8n/nodes the way n8n's Community Nodes installer does it (scripts/dev/install.ts).
+ * 2. n8n 1.123 under Node 22 is installed into .n8n-dev/runtime on first use (scripts/dev/runtime.ts).
+ * 3. The simulator starts on 127.0.0.1:<sim-port> (CDN on the next port), at 60x speed.
+ * 4. n8n starts on http://localhost:<port> with N8N_USER_FOLDER=.n8n-dev/home.
+ * 5. Through n8n's REST API: the owner account (printed below), the Blipix and ClipMix credentials
+ *    pointing at the simulator, and every examples/*.json not imported yet.
+ * Ctrl-C stops n8n (gracefully) and the simulator.
+ */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { startSimulator } from '../../test/simulator';
+import type { Simulator } from '../../test/simulator';
+
+import { DEV_DIR, formatSeconds, logger, readPackageJson } from './common';
+import { installLikeN8n, packTarball } from './install';
+import { N8nRest, startN8n } from './n8n';
+import type { N8nInstance } from './n8n';
+import { ensureRuntime } from './runtime';
+import {
+	DEV_OWNER,
+	DEV_WEBHOOK_SECRET,
+	createWorkflow,
+	listWorkflows,
+	productionWebhookPath,
+	readExamples,
+	simulatorCredentials,
+	upsertCredentials,
+	withCredentials,
+} from './setup';
+
+const log = logger('dev');
+const HOME = join(DEV_DIR, 'home');
+
+interface Args {
+	port: number;
+	simPort: number;
+	timeScale: number;
+	reset: boolean;
+}
+
+const USAGE = `Usage: npm run dev -- [options]
+
+  --port N          n8n editor port (default 5678; the task runner broker uses N+1)
+  --sim-port N      simulator API port (default 4010; its CDN uses N+1)
+  --time-scale X    simulator speed (default 60: a 3-minute render takes 3 seconds)
+  --reset           start from an empty n8n user folder (.n8n-dev/home)
+`;
+
+function parseArgs(argv: string[]): Args {
+	const args: Args = { port: 5678, simPort: 4010, timeScale: 60, reset: false };
+	for (let i = 0; i < argv.length; i++) {
+		const a = argv[i];
+		const num = () => {
+			const n = Number(argv[++i]);
+			if (!Number.isFinite(n)) throw new Error(`${a} needs a number\n\n${USAGE}`);
+			return n;
+		};
+		if (a === '--port') args.port = num();
+		else if (a === '--sim-port') args.simPort = num();
+		else if (a === '--time-scale') args.timeScale = num();
+		else if (a === '--reset') args.reset = true;
+		else if (a === '--help' || a === '-h') {
+			process.stdout.write(USAGE);
+			process.exit(0);
+		} else throw new Error(`Unknown option ${a}\n\n${USAGE}`);
+	}
+	return args;
+}
+
+async function main(): Promise<void> {
+	const args = parseArgs(process.argv.slice(2));
+	const startedAt = Date.now();
+	let sim: Simulator | undefined;
+	let n8n: N8nInstance | undefined;
+	let stopping = false;
+
+	const shutdown = async (why: string, code: number) => {
+		if (stopping) return;
+		stopping = true;
+		log(`${why}: stopping n8n and the simulator…`);
+		await n8n?.stop();
+		await sim?.close();
+		log('Stopped.');
+		process.exit(code);
+	};
+	process.on('SIGINT', () => void shutdown('Ctrl-C', 0));
+	process.on('SIGTERM', () => void shutdown('SIGTERM', 0));
+
+	try {
+		const runtime = await ensureRuntime(log);
+
+		if (args.reset) {
+			log(`--reset: removing ${HOME}`);
+			rmSync(HOME, { recursive: true, force: true });
+		}
+		const pkg = readPackageJson();
+		const tarball = await packTarball();
+		const packageDir = await installLikeN8n(tarball, join(HOME, '.n8n'));
+		log(`Installed ${pkg.name}@${pkg.version} into ${packageDir} (as n8n's Community Nodes installer does).`);
+
+		sim = await startSimulator({ host: '127.0.0.1', port: args.simPort, cdnPort: args.simPort + 1, timeScale: args.timeScale });
+		log(`Simulator on ${sim.url} (CDN ${sim.cdnUrl}), ${sim.timeScale}x speed.`);
+
+		log(`Starting n8n ${runtime.n8nVersion} (Node ${runtime.nodeVersion}) on http://localhost:${args.port} …`);
+		n8n = await startN8n(
+			{
+				runtime,
+				userFolder: HOME,
+				port: args.port,
+				brokerPort: args.port + 1,
+				logFile: join(DEV_DIR, 'n8n.log'),
+				onLine: (line) => process.stdout.write(`[n8n] ${line}\n`),
+			},
+			log,
+		);
+		const running = n8n;
+		void running.exited.then((code) => {
+			if (!stopping) void shutdown(`n8n exited by itself (code ${String(code)}); see .n8n-dev/n8n.log`, 1);
+		});
+
+		const rest = new N8nRest(running.url);
+		const created = await rest.setupOrLogin(DEV_OWNER);
+		log(created ? 'Owner account created.' : 'Logged in as the owner account.');
+
+		const refs = await upsertCredentials(rest, simulatorCredentials(sim));
+		const existing = await listWorkflows(rest);
+		const workflowLines: string[] = [];
+		for (const { file, workflow } of readExamples()) {
+			const found = existing.find((w) => w.name === workflow.name);
+			const id = found ? found.id : (await createWorkflow(rest, withCredentials(workflow, refs))).id;
+			workflowLines.push(`  ${found ? 'already there' : 'imported    '}  ${workflow.name}  (${file})`);
+			workflowLines.push(`                 http://localhost:${args.port}/workflow/${id}`);
+			// ClipMix webhooks from the simulator go to the webhook example's production URL
+			const trigger = workflow.nodes.find((n) => n.type === `${pkg.name}.clipMixTrigger` && n.webhookId);
+			if (trigger) {
+				const url = `http://localhost:${args.port}${productionWebhookPath(trigger)}`;
+				sim.clipmix.setWebhook(sim.clipmix.liveKey, url, DEV_WEBHOOK_SECRET);
+				workflowLines.push(`                 (simulator ClipMix webhooks → ${url}; activate the workflow to receive them)`);
+			}
+		}
+
+		process.stdout.write(
+			[
+				'',
+				'────────────────────────────────────────────────────────────────────────────',
+				`  n8n ${runtime.n8nVersion} editor:  http://localhost:${args.port}    (ready in ${formatSeconds(Date.now() - startedAt)})`,
+				`  Sign in:           ${DEV_OWNER.email}  /  ${DEV_OWNER.password}`,
+				'',
+				'  Credentials (Overview → Credentials), pointing at the simulator:',
+				`    Blipix account   ${sim.blipix.baseUrl}   key ${sim.blipix.apiKey}`,
+				`    ClipMix account  ${sim.clipmix.baseUrl}   key ${sim.clipmix.liveKey}`,
+				`                     sandbox key ${sim.clipmix.testKey}, webhook secret ${DEV_WEBHOOK_SECRET}`,
+				'',
+				'  Workflows:',
+				...workflowLines,
+				'',
+				`  Simulator admin: ${sim.url}/__admin  (test/simulator/README.md)`,
+				`  n8n log: .n8n-dev/n8n.log      n8n data: .n8n-dev/home/.n8n   (npm run dev -- --reset to start afresh)`,
+				'  Press Ctrl-C to stop n8n and the simulator.',
+				'────────────────────────────────────────────────────────────────────────────',
+				'',
+			].join('\n'),
+		);
+	} catch (err) {
+		process.stderr.write(`[dev] ${err instanceof Error ? err.message : String(err)}\n`);
+		await shutdown('Error', 1);
+	}
+}
+
+main().catch((err: unknown) => {
+	process.stderr.write(`[dev] ${err instanceof Error ? err.message : String(err)}\n`);
+	process.exit(1);
+});
