@@ -159,6 +159,27 @@ export async function waitAndSort<Job extends IDataObject>(
 	return [ready, failed];
 }
 
+/**
+ * For a Create with its "wait" switch on: waits on the jobs the items created, as the
+ * matching wait operation would. Items that failed to create (Continue On Fail) never
+ * started a job, so they go to "Failed or Timed Out" as they are.
+ */
+export async function waitForCreated(
+	results: INodeExecutionData[],
+	wait: (entries: WaitEntry[]) => Promise<[INodeExecutionData[], INodeExecutionData[]]>,
+): Promise<INodeExecutionData[][]> {
+	const created = results.filter((result) => typeof result.json.id === 'string');
+	const notCreated = results.filter((result) => typeof result.json.id !== 'string');
+	const [ready, failed] = await wait(
+		created.map((result) => ({
+			itemIndex: (result.pairedItem as { item: number }).item,
+			jobId: result.json.id as string,
+			json: result.json,
+		})),
+	);
+	return [ready, [...failed, ...notCreated]];
+}
+
 /** Runs `fn` over `values`, at most `limit` at a time, keeping the order of results. */
 export async function mapLimit<T, R>(values: T[], limit: number, fn: (value: T) => Promise<R>): Promise<R[]> {
 	const results: R[] = new Array(values.length);

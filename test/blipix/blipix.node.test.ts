@@ -2,7 +2,6 @@ import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
 import { BlipixApi } from '../../credentials/BlipixApi.credentials';
 import { Blipix } from '../../nodes/Blipix/Blipix.node';
-import { clock } from '../../nodes/shared/clock';
 import { loadOptions, runWorkflow, testCredential } from '../engine';
 import type { RunWorkflowOptions } from '../engine';
 import {
@@ -12,7 +11,7 @@ import {
 	nodeTypes,
 	singleNodeWorkflow,
 } from '../helpers/nodes';
-import { startSimulator } from '../simulator';
+import { startScaledSimulator, stopScaledSimulator } from '../helpers/simulator';
 import type { Simulator } from '../simulator';
 
 // One simulated minute per real second: rate-limit windows and renders take seconds.
@@ -21,14 +20,10 @@ const TIME_SCALE = 60;
 let sim: Simulator;
 
 beforeAll(async () => {
-	sim = await startSimulator({ timeScale: TIME_SCALE, seed: 7 });
-	clock.scale = TIME_SCALE;
+	sim = await startScaledSimulator(TIME_SCALE, 7);
 });
 
-afterAll(async () => {
-	clock.scale = 1;
-	await sim.close();
-});
+afterAll(async () => await stopScaledSimulator(sim));
 
 async function run(
 	parameters: INodeParameters,

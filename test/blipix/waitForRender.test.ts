@@ -1,6 +1,5 @@
 import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
-import { clock } from '../../nodes/shared/clock';
 import { runWorkflow } from '../engine';
 import type { EngineWorkflow } from '../engine';
 import {
@@ -11,7 +10,7 @@ import {
 	credentialTypes,
 	nodeTypes,
 } from '../helpers/nodes';
-import { startSimulator } from '../simulator';
+import { startScaledSimulator, stopScaledSimulator } from '../helpers/simulator';
 import type { Simulator } from '../simulator';
 
 // 300 simulated seconds per real second: a 5 s poll interval is 17 ms, a 10-minute render 2 s.
@@ -20,14 +19,10 @@ const TIME_SCALE = 300;
 let sim: Simulator;
 
 beforeAll(async () => {
-	sim = await startSimulator({ timeScale: TIME_SCALE, seed: 11 });
-	clock.scale = TIME_SCALE;
+	sim = await startScaledSimulator(TIME_SCALE, 11);
 });
 
-afterAll(async () => {
-	clock.scale = 1;
-	await sim.close();
-});
+afterAll(async () => await stopScaledSimulator(sim));
 
 const createNode = (extra: INodeParameters = {}) => ({
 	name: 'Create',

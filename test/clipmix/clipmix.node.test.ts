@@ -1,11 +1,10 @@
 import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
 import { ClipMixApi } from '../../credentials/ClipMixApi.credentials';
-import { clock } from '../../nodes/shared/clock';
 import { runWorkflow, testCredential } from '../engine';
 import type { EngineWorkflow } from '../engine';
 import { CLIPMIX_TYPE, chainWorkflow, clipMixCredentials, credentialTypes, nodeTypes } from '../helpers/nodes';
-import { startSimulator } from '../simulator';
+import { startScaledSimulator, stopScaledSimulator } from '../helpers/simulator';
 import type { Simulator } from '../simulator';
 
 // 300 simulated seconds per real second: a 2-minute song takes 0.4 s.
@@ -14,14 +13,10 @@ const TIME_SCALE = 300;
 let sim: Simulator;
 
 beforeAll(async () => {
-	sim = await startSimulator({ timeScale: TIME_SCALE, seed: 5 });
-	clock.scale = TIME_SCALE;
+	sim = await startScaledSimulator(TIME_SCALE, 5);
 });
 
-afterAll(async () => {
-	clock.scale = 1;
-	await sim.close();
-});
+afterAll(async () => await stopScaledSimulator(sim));
 
 type NodeSpec = Parameters<typeof chainWorkflow>[1][number];
 

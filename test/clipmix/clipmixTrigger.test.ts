@@ -6,11 +6,10 @@ import type { AddressInfo } from 'node:net';
 import axios from 'axios';
 import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
-import { clock } from '../../nodes/shared/clock';
 import { deliverWebhook } from '../engine';
 import type { EngineWorkflow, WebhookDelivery } from '../engine';
 import { CLIPMIX_TRIGGER_TYPE, clipMixCredentials, credentialTypes, nodeTypes } from '../helpers/nodes';
-import { startSimulator } from '../simulator';
+import { startScaledSimulator, stopScaledSimulator } from '../helpers/simulator';
 import type { Simulator } from '../simulator';
 
 // One simulated hour per real second: the 0 s / 30 s / 5 min / 1 h redeliveries take about a second.
@@ -20,14 +19,10 @@ const SECRET = 'whsec_test_secret';
 let sim: Simulator;
 
 beforeAll(async () => {
-	sim = await startSimulator({ timeScale: TIME_SCALE, seed: 9 });
-	clock.scale = TIME_SCALE;
+	sim = await startScaledSimulator(TIME_SCALE, 9);
 });
 
-afterAll(async () => {
-	clock.scale = 1;
-	await sim.close();
-});
+afterAll(async () => await stopScaledSimulator(sim));
 
 const sign = (body: string | Buffer, secret = SECRET) =>
 	`sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;

@@ -4,6 +4,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 import { createJob, getJob, idempotencyKeyFor, waitForClipMixJobs } from '../../shared/clipmix/jobs';
 import type { ClipMixService } from '../../shared/clipmix/services';
 import { CLIPMIX_SERVICES } from '../../shared/clipmix/services';
+import { waitForCreated } from '../../shared/jobWait';
 import type { PerItemOperation } from '../../shared/operation';
 import { operationProperty } from '../../shared/operation';
 import { jsonObjectParameter, requireText } from '../../shared/validation';
@@ -56,19 +57,7 @@ export function serviceResource(definition: ServiceDefinition) {
 		async outputs(this: IExecuteFunctions, results: INodeExecutionData[]): Promise<INodeExecutionData[][]> {
 			noteSandbox(this, results);
 			if (!(this.getNodeParameter('waitForCompletion', 0, false) as boolean)) return [results];
-			const created = results.filter((result) => typeof result.json.id === 'string');
-			// Items that failed to create (Continue On Fail) never started a job: they belong on "Failed".
-			const notCreated = results.filter((result) => typeof result.json.id !== 'string');
-			const [ready, failed] = await waitForClipMixJobs(
-				this,
-				service,
-				created.map((result) => ({
-					itemIndex: (result.pairedItem as { item: number }).item,
-					jobId: result.json.id as string,
-					json: result.json,
-				})),
-			);
-			return [ready, [...failed, ...notCreated]];
+			return await waitForCreated(results, async (entries) => await waitForClipMixJobs(this, service, entries));
 		},
 	};
 

@@ -8,6 +8,7 @@ import {
 	creditCost,
 } from '../../../shared/blipix/constants';
 import { renderWaitProperties, waitForRenders } from '../../../shared/blipix/renderWait';
+import { waitForCreated } from '../../../shared/jobWait';
 import { blipixRequest } from '../../../shared/blipix/transport';
 import { optionsProperty } from '../../../shared/descriptions';
 import type { BlipixAccount } from '../../../shared/blipix/types';
@@ -170,17 +171,5 @@ export async function outputs(
 	results: INodeExecutionData[],
 ): Promise<INodeExecutionData[][]> {
 	if (!(this.getNodeParameter('waitForRender', 0, false) as boolean)) return [results];
-
-	const created = results.filter((result) => typeof result.json.id === 'string');
-	// Items that failed to create (Continue On Fail) never started a render: they belong on "Failed".
-	const notCreated = results.filter((result) => typeof result.json.id !== 'string');
-	const [ready, failed] = await waitForRenders(
-		this,
-		created.map((result) => ({
-			itemIndex: (result.pairedItem as { item: number }).item,
-			jobId: result.json.id as string,
-			json: result.json,
-		})),
-	);
-	return [ready, [...failed, ...notCreated]];
+	return await waitForCreated(results, async (entries) => await waitForRenders(this, entries));
 }
