@@ -1,35 +1,13 @@
 import * as http from 'node:http';
 import { type Simulator, startSimulator } from './index';
-
-interface Res {
-	status: number;
-	headers: Headers;
-	json: any;
-}
+import { type ApiResponse, callApi } from './testClient';
 
 async function call(
 	sim: Simulator,
 	path: string,
 	opts: { method?: string; key?: string | null; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
-): Promise<Res> {
-	const headers: Record<string, string> = { ...(opts.headers ?? {}) };
-	const key = opts.key === undefined ? sim.blipix.apiKey : opts.key;
-	if (key !== null) headers.Authorization = `Bearer ${key}`;
-	let body: string | undefined;
-	if (opts.rawBody !== undefined) body = opts.rawBody;
-	else if (opts.body !== undefined) {
-		body = JSON.stringify(opts.body);
-		headers['Content-Type'] ??= 'application/json';
-	}
-	const res = await fetch(sim.blipix.baseUrl + path, { method: opts.method ?? (body !== undefined ? 'POST' : 'GET'), headers, body });
-	const text = await res.text();
-	let json: any;
-	try {
-		json = JSON.parse(text);
-	} catch {
-		json = text;
-	}
-	return { status: res.status, headers: res.headers, json };
+): Promise<ApiResponse> {
+	return await callApi(sim.blipix.baseUrl + path, { ...opts, key: opts.key === undefined ? sim.blipix.apiKey : opts.key });
 }
 
 const create = (sim: Simulator, body: Record<string, unknown>, key?: string) =>
@@ -37,7 +15,7 @@ const create = (sim: Simulator, body: Record<string, unknown>, key?: string) =>
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function expectErrorShape(r: Res): void {
+function expectErrorShape(r: ApiResponse): void {
 	expect(Object.keys(r.json)).toEqual(['error']);
 	expect(typeof r.json.error).toBe('string');
 	expect(r.json.error.length).toBeGreaterThan(0);

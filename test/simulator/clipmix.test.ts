@@ -3,43 +3,24 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CLIPMIX_SERVICES, type ClipMixService } from './clipmix';
 import { type Simulator, startSimulator } from './index';
-
-interface Res {
-	status: number;
-	headers: Headers;
-	text: string;
-	json: any;
-}
+import { type ApiResponse, callApi } from './testClient';
 
 async function call(
 	sim: Simulator,
 	path: string,
 	opts: { method?: string; key?: string | null; body?: unknown; rawBody?: string; headers?: Record<string, string>; idem?: string } = {},
-): Promise<Res> {
-	const headers: Record<string, string> = { ...(opts.headers ?? {}) };
-	const key = opts.key === undefined ? sim.clipmix.liveKey : opts.key;
-	if (key !== null) headers.Authorization = `Bearer ${key}`;
-	if (opts.idem !== undefined) headers['Idempotency-Key'] = opts.idem;
-	let body: string | undefined;
-	if (opts.rawBody !== undefined) body = opts.rawBody;
-	else if (opts.body !== undefined) {
-		body = JSON.stringify(opts.body);
-		headers['Content-Type'] ??= 'application/json';
-	}
-	const res = await fetch(sim.clipmix.baseUrl + path, { method: opts.method ?? (body !== undefined ? 'POST' : 'GET'), headers, body });
-	const text = await res.text();
-	let json: any;
-	try {
-		json = JSON.parse(text);
-	} catch {
-		json = text;
-	}
-	return { status: res.status, headers: res.headers, text, json };
+): Promise<ApiResponse> {
+	const headers = opts.idem === undefined ? opts.headers : { ...opts.headers, 'Idempotency-Key': opts.idem };
+	return await callApi(sim.clipmix.baseUrl + path, {
+		...opts,
+		headers,
+		key: opts.key === undefined ? sim.clipmix.liveKey : opts.key,
+	});
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function expectError(r: Res, status: number, code: string, message?: RegExp): void {
+function expectError(r: ApiResponse, status: number, code: string, message?: RegExp): void {
 	expect([r.status, r.json?.error?.code]).toEqual([status, code]);
 	expect(Object.keys(r.json)).toEqual(['error']);
 	expect(Object.keys(r.json.error).sort()).toEqual(['code', 'message']);
