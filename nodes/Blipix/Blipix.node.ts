@@ -1,4 +1,5 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
 
 import * as account from './actions/account';
 import * as style from './actions/style';
@@ -20,14 +21,14 @@ export class Blipix implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Blipix',
 		name: 'blipix',
-		icon: 'file:../../icons/blipix.svg',
+		icon: { light: 'file:../../icons/blipix.svg', dark: 'file:../../icons/blipix.dark.svg' },
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
 		description: 'Create faceless AI videos from a prompt with Blipix',
 		defaults: { name: 'Blipix' },
 		usableAsTool: true,
-		inputs: ['main'],
+		inputs: [NodeConnectionTypes.Main],
 		// Video → Create with "Wait for Render" sorts its items like Blipix Wait for Render does.
 		outputs: outputsWhenWaiting(
 			'$parameter.resource === "video" && $parameter.operation === "create" && $parameter.waitForRender',

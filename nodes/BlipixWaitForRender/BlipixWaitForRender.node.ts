@@ -1,6 +1,8 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { renderWaitProperties, waitForRenders } from '../shared/blipix/renderWait';
+import { toNodeError } from '../shared/errors';
 import type { WaitEntry } from '../shared/jobWait';
 import { WAIT_OUTPUT_NAMES } from '../shared/jobWait';
 import { requireText } from '../shared/validation';
@@ -9,17 +11,15 @@ export class BlipixWaitForRender implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Blipix Wait for Render',
 		name: 'blipixWaitForRender',
-		icon: 'file:../../icons/blipix.svg',
+		icon: { light: 'file:../../icons/blipix.svg', dark: 'file:../../icons/blipix.dark.svg' },
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{"every " + $parameter["pollInterval"] + " s, up to " + $parameter["maxWait"] + " min"}}',
 		description: 'Wait until Blipix videos are rendered, then hand back the MP4s',
 		defaults: { name: 'Blipix Wait for Render' },
 		usableAsTool: true,
-		inputs: ['main'],
-		// Two outputs, like n8n's If node: the rule only knows single-output nodes.
-		// eslint-disable-next-line n8n-nodes-base/node-class-description-outputs-wrong
-		outputs: ['main', 'main'],
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main],
 		outputNames: WAIT_OUTPUT_NAMES,
 		credentials: [{ name: 'blipixApi', required: true }],
 		properties: [
@@ -43,10 +43,14 @@ export class BlipixWaitForRender implements INodeType {
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		const entries: WaitEntry[] = this.getInputData().map((_, itemIndex) => ({
-			itemIndex,
-			jobId: requireText(this, 'videoId', 'Video ID', itemIndex),
-		}));
-		return await waitForRenders(this, entries);
+		try {
+			const entries: WaitEntry[] = this.getInputData().map((_, itemIndex) => ({
+				itemIndex,
+				jobId: requireText(this, 'videoId', 'Video ID', itemIndex),
+			}));
+			return await waitForRenders(this, entries);
+		} catch (error) {
+			throw toNodeError(this.getNode(), error);
+		}
 	}
 }

@@ -1,4 +1,5 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { outputsWhenWaiting } from '../shared/jobWait';
 import { router } from '../shared/router';
@@ -22,14 +23,14 @@ export class ClipMix implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'ClipMix',
 		name: 'clipMix',
-		icon: 'file:../../icons/clipmix.svg',
+		icon: { light: 'file:../../icons/clipmix.svg', dark: 'file:../../icons/clipmix.dark.svg' },
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
 		description: 'AI music, video translation, memory videos and avatars with ClipMix',
 		defaults: { name: 'ClipMix' },
 		usableAsTool: true,
-		inputs: ['main'],
+		inputs: [NodeConnectionTypes.Main],
 		// Waiting sorts items into "Ready" and "Failed or Timed Out", like Blipix Wait for Render.
 		outputs: outputsWhenWaiting(
 			'($parameter.resource === "job" && $parameter.operation === "waitForCompletion") || ($parameter.operation === "create" && $parameter.waitForCompletion)',

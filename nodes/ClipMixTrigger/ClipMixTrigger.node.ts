@@ -1,11 +1,12 @@
-import type { IncomingHttpHeaders } from 'http';
 import type {
 	IDataObject,
+	IHookFunctions,
 	INodeType,
 	INodeTypeDescription,
 	IWebhookFunctions,
 	IWebhookResponseData,
 } from 'n8n-workflow';
+import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
 import { CLIPMIX_SERVICES, CLIPMIX_SERVICE_KEYS } from '../shared/clipmix/services';
 import { optionsProperty } from '../shared/descriptions';
@@ -39,14 +40,14 @@ export class ClipMixTrigger implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'ClipMix Trigger',
 		name: 'clipMixTrigger',
-		icon: 'file:../../icons/clipmix.svg',
+		icon: { light: 'file:../../icons/clipmix.svg', dark: 'file:../../icons/clipmix.dark.svg' },
 		group: ['trigger'],
 		version: 1,
 		subtitle: '={{$parameter["events"].join(", ")}}',
 		description: 'Starts the workflow when a ClipMix job finishes, from a signed ClipMix webhook',
 		defaults: { name: 'ClipMix Trigger' },
 		inputs: [],
-		outputs: ['main'],
+		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'clipMixApi', required: true }],
 		webhooks: [{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: 'webhook' }],
 		properties: [
@@ -105,8 +106,41 @@ export class ClipMixTrigger implements INodeType {
 		],
 	};
 
+	/**
+	 * ClipMix keeps the callback URL on the API key, set by hand in its dashboard, and has no API
+	 * to register one, so there is nothing to create or delete remotely. Activation (and "Listen
+	 * for test event") still runs `create`, which is where a setup that could never accept a
+	 * delivery is refused, with words, instead of answering every delivery with 401 later.
+	 */
+	webhookMethods = {
+		default: {
+			async checkExists(this: IHookFunctions): Promise<boolean> {
+				// Nothing to look up remotely: report "not registered" so n8n runs `create` each time.
+				return false;
+			},
+			async create(this: IHookFunctions): Promise<boolean> {
+				if (!(this.getNodeParameter('verifySignature', true) as boolean)) return true;
+				const credentials = await this.getCredentials('clipMixApi');
+				if (!String(credentials.webhookSecret ?? '').trim()) {
+					throw new NodeOperationError(this.getNode(), 'The ClipMix credential has no Webhook Signing Secret', {
+						description:
+							'Every delivery would be refused with 401. Copy the signing secret from the ClipMix dashboard into the credential, or turn off Verify Signature.',
+					});
+				}
+				return true;
+			},
+			async delete(this: IHookFunctions): Promise<boolean> {
+				// The callback URL stays on the key in the ClipMix dashboard; remove it there if wanted.
+				return true;
+			},
+		},
+	};
+
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
-		const request = this.getRequestObject() as unknown as { rawBody?: Buffer; headers: IncomingHttpHeaders };
+		const request = this.getRequestObject() as unknown as {
+			rawBody?: Buffer;
+			headers: Record<string, string | string[] | undefined>;
+		};
 		const headers = request.headers;
 		const rawBody = request.rawBody ?? Buffer.alloc(0);
 

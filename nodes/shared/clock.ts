@@ -1,7 +1,42 @@
-import { sleepWithAbort } from 'n8n-workflow';
+import { sleep as hostSleep } from 'n8n-workflow';
 
 /**
- * The package's sense of time, in "API milliseconds".
+ * Real milliseconds one host timer waits at most. Every n8n version exports `sleep(ms)`, but
+ * not one that takes an abort signal (n8n-workflow 2.34 removed `sleepWithAbort`), so a long
+ * wait is cut into short timers raced against the signal: cancelling ends it at once, and at
+ * most one short timer outlives it.
+ */
+const SLICE_MS = 1000;
+
+/** The execution was cancelled (Stop button, execution timeout) while the package waited. */
+export class WaitCancelledError extends Error {
+	constructor() {
+		super('The execution was cancelled');
+		this.name = 'WaitCancelledError';
+	}
+}
+
+function untilAborted<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
+	if (!signal) return promise;
+	if (signal.aborted) return Promise.reject(new WaitCancelledError());
+	return new Promise<T>((resolve, reject) => {
+		const onAbort = () => reject(new WaitCancelledError());
+		signal.addEventListener('abort', onAbort, { once: true });
+		promise.then(
+			(value) => {
+				signal.removeEventListener('abort', onAbort);
+				resolve(value);
+			},
+			(error) => {
+				signal.removeEventListener('abort', onAbort);
+				reject(error);
+			},
+		);
+	});
+}
+
+/**
+ * The package's sense of time, in "API milliseconds", and its one way to wait.
  *
  * In n8n it is plain wall-clock time (scale 1). The simulator can run its APIs faster
  * than real time; tests, the demo and the benchmarks then set the same scale here, so
@@ -15,8 +50,13 @@ export const clock = {
 		return Date.now() * clock.scale;
 	},
 
+	/** Waits `apiMs`, or rejects with WaitCancelledError as soon as `signal` aborts. */
 	async sleep(apiMs: number, signal?: AbortSignal): Promise<void> {
+		if (signal?.aborted) throw new WaitCancelledError();
 		if (apiMs <= 0) return;
-		await sleepWithAbort(apiMs / clock.scale, signal);
+		const until = Date.now() + apiMs / clock.scale;
+		for (let left = until - Date.now(); left > 0; left = until - Date.now()) {
+			await untilAborted(hostSleep(Math.min(left, SLICE_MS)), signal);
+		}
 	},
 };

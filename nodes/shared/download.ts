@@ -1,4 +1,3 @@
-import type { Readable } from 'stream';
 import type { IBinaryData, IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
@@ -13,8 +12,11 @@ export interface DownloadRequest {
 	itemIndex: number;
 }
 
+/** The stream n8n's prepareBinaryData takes (a Readable, typed without importing `stream`). */
+type FileStream = Exclude<Parameters<IExecuteFunctions['helpers']['prepareBinaryData']>[0], Buffer>;
+
 interface StreamResponse {
-	body: Readable;
+	body: FileStream;
 	statusCode: number;
 	headers: Record<string, string | undefined>;
 }

@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
-import type { PollOutcome, PollSource } from './poller';
+import type { PollOutcome, PollSnapshot, PollSource } from './poller';
 import { describeProgress, formatDuration, waitForJobs } from './poller';
 
 export const MIN_POLL_INTERVAL_SECONDS = 5;
@@ -62,7 +62,7 @@ export const onFailureProperty: INodeProperties = {
 export interface WaitEntry {
 	itemIndex: number;
 	jobId: string;
-	/** Kept on the outputs, e.g. the create response. */
+	/** What is known before waiting, e.g. the create's answer: output if the job is never seen. */
 	json?: IDataObject;
 }
 
@@ -132,9 +132,9 @@ export async function waitAndSort<Job extends IDataObject>(
 		}
 		failed.push({
 			json: {
-				...entry.json,
+				// The last state seen; the create's answer only when the job was never seen since.
+				...(outcome.job ?? entry.json),
 				id: entry.jobId,
-				...outcome.job,
 				waitResult: outcome.result,
 				reason: outcome.reason,
 				elapsedSeconds: Math.round(outcome.elapsedMs / 1000),
@@ -178,6 +178,28 @@ export async function waitForCreated(
 		})),
 	);
 	return [ready, [...failed, ...notCreated]];
+}
+
+/**
+ * One poll cycle's direct lookups: each id fetched, a few at a time. A 404 means the job is
+ * gone, which ends its wait; any other failure fails the cycle, which the poller retries.
+ */
+export async function fetchEachJob<Job>(
+	ids: string[],
+	concurrency: number,
+	fetch: (id: string) => Promise<Job>,
+	snapshot: PollSnapshot<Job>,
+): Promise<void> {
+	await mapLimit(ids, concurrency, async (id) => {
+		const answer = await fetch(id).then(
+			(job) => ({ job }),
+			(error: unknown) => ({ error }),
+		);
+		if ('job' in answer) snapshot.jobs.set(id, answer.job);
+		else if (answer.error instanceof NodeApiError && answer.error.httpCode === '404') {
+			snapshot.gone.set(id, answer.error.message);
+		} else throw answer.error;
+	});
 }
 
 /** Runs `fn` over `values`, at most `limit` at a time, keeping the order of results. */

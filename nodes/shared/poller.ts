@@ -1,4 +1,4 @@
-import { clock } from './clock';
+import { WaitCancelledError, clock } from './clock';
 
 export type JobState = 'ready' | 'failed' | 'pending';
 
@@ -85,9 +85,9 @@ export async function waitForJobs<Job>(
 				outcomes.set(id, { result: 'failed', reason, elapsedMs: clock.now() - startedAt });
 			}
 		} catch (error) {
-			if (signal?.aborted) throw error;
 			cycleError = (error as Error).message;
 		}
+		if (signal?.aborted) throw new WaitCancelledError();
 
 		const elapsedMs = clock.now() - startedAt;
 		onCycle?.(summarize(ids.length, outcomes, [...pending].map((id) => lastSeen.get(id)), source, elapsedMs, cycleError));

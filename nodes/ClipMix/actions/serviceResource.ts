@@ -42,6 +42,8 @@ function noteSandbox(ctx: IExecuteFunctions, results: INodeExecutionData[]) {
 export function serviceResource(definition: ServiceDefinition) {
 	const { service } = definition;
 	const { label } = CLIPMIX_SERVICES[service];
+	const noun = label.toLowerCase();
+	const article = /^[aeiou]/.test(noun) ? 'an' : 'a';
 
 	const create: PerItemOperation = {
 		async execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
@@ -77,10 +79,10 @@ export function serviceResource(definition: ServiceDefinition) {
 			{
 				name: 'Create',
 				value: 'create',
-				action: `Create a ${label.toLowerCase()} job`,
-				description: `Start a ${label.toLowerCase()} job (spends credits with a live key)`,
+				action: `Create ${article} ${noun} job`,
+				description: `Start ${article} ${noun} job (spends credits with a live key)`,
 			},
-			{ name: 'Get', value: 'get', action: `Get a ${label.toLowerCase()} job`, description: 'Get a job with its status and result' },
+			{ name: 'Get', value: 'get', action: `Get ${article} ${noun} job`, description: 'Get a job with its status and result' },
 		]),
 		...updateDisplayOptions({ show: { resource: [service], operation: ['create'] } }, definition.fields),
 		...updateDisplayOptions({ show: { resource: [service], operation: ['get'] } }, [jobIdProperty]),

@@ -1,8 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
-import { NodeApiError } from 'n8n-workflow';
 
 import type { WaitEntry } from '../jobWait';
-import { mapLimit, onFailureProperty, pollProperties, waitAndSort } from '../jobWait';
+import { fetchEachJob, onFailureProperty, pollProperties, waitAndSort } from '../jobWait';
 import type { PollSnapshot, PollSource } from '../poller';
 import { binaryPropertyProperty } from '../descriptions';
 import { downloadVideoFile, getVideo, listVideos } from './videos';
@@ -55,23 +54,15 @@ export function blipixPollSource(ctx: IExecuteFunctions, pollIntervalMs: number)
 			const listed = new Map(
 				(await listVideos(ctx, { limit: LIST_LIMIT }, undefined, patience)).map((video) => [video.id, video]),
 			);
-			const jobs = new Map<string, BlipixVideo>();
-			const gone = new Map<string, string>();
+			const snapshot: PollSnapshot<BlipixVideo> = { jobs: new Map(), gone: new Map() };
 			const needDetails: string[] = [];
 			for (const id of pendingIds) {
 				const video = listed.get(id);
-				if (video && !isVideoReady(video)) jobs.set(id, video);
+				if (video && !isVideoReady(video)) snapshot.jobs.set(id, video);
 				else needDetails.push(id);
 			}
-			await mapLimit(needDetails, DIRECT_FETCH_CONCURRENCY, async (id) => {
-				try {
-					jobs.set(id, await getVideo(ctx, id, undefined, patience));
-				} catch (error) {
-					if (error instanceof NodeApiError && error.httpCode === '404') gone.set(id, error.message);
-					else throw error;
-				}
-			});
-			return { jobs, gone };
+			await fetchEachJob(needDetails, DIRECT_FETCH_CONCURRENCY, (id) => getVideo(ctx, id, undefined, patience), snapshot);
+			return snapshot;
 		},
 		stateOf: (video) => (isVideoReady(video) ? 'ready' : isVideoFailed(video) ? 'failed' : 'pending'),
 		progressOf: (video) => (typeof video.renderProgress === 'number' ? video.renderProgress : undefined),
@@ -104,7 +95,7 @@ export async function waitForRenders(
 			if (downloadThumbnail && video.thumbnailUrl) {
 				binary[thumbnailField] = await downloadVideoFile(ctx, video, 'thumbnail', entry.itemIndex);
 			}
-			return { json: { ...entry.json, ...video }, ...(Object.keys(binary).length ? { binary } : {}) };
+			return { json: { ...video }, ...(Object.keys(binary).length ? { binary } : {}) };
 		},
 	});
 }

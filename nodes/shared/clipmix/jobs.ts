@@ -1,10 +1,10 @@
 import { createHash } from 'crypto';
 import type { IBinaryData, IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
 
 import { downloadToBinary } from '../download';
 import type { WaitEntry } from '../jobWait';
-import { mapLimit, waitAndSort } from '../jobWait';
+import { fetchEachJob, waitAndSort } from '../jobWait';
 import type { PollSnapshot, PollSource } from '../poller';
 import { clipMixApi, clipMixCredentials, clipMixRequest } from './transport';
 import type { ClipMixService } from './services';
@@ -95,17 +95,9 @@ export async function downloadResult(
 export function clipMixPollSource(ctx: IExecuteFunctions, service: ClipMixService): PollSource<ClipMixJob> {
 	return {
 		async refresh(pendingIds): Promise<PollSnapshot<ClipMixJob>> {
-			const jobs = new Map<string, ClipMixJob>();
-			const gone = new Map<string, string>();
-			await mapLimit(pendingIds, FETCH_CONCURRENCY, async (id) => {
-				try {
-					jobs.set(id, await getJob(ctx, service, id));
-				} catch (error) {
-					if (error instanceof NodeApiError && error.httpCode === '404') gone.set(id, error.message);
-					else throw error;
-				}
-			});
-			return { jobs, gone };
+			const snapshot: PollSnapshot<ClipMixJob> = { jobs: new Map(), gone: new Map() };
+			await fetchEachJob(pendingIds, FETCH_CONCURRENCY, (id) => getJob(ctx, service, id), snapshot);
+			return snapshot;
 		},
 		stateOf: (job) => (isJobReady(job) ? 'ready' : isJobFailed(job) ? 'failed' : 'pending'),
 		progressOf: (job) => (typeof job.progress === 'number' ? job.progress : undefined),
@@ -126,7 +118,7 @@ export async function waitForClipMixJobs(
 		noun: 'jobs',
 		pendingWord: 'processing',
 		async toReadyItem(job, entry) {
-			const json = { ...entry.json, ...job };
+			const json = { ...job };
 			if (!download) return { json };
 			return { json, binary: { [field]: await downloadResult(ctx, job, entry.itemIndex) } };
 		},

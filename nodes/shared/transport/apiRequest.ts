@@ -9,6 +9,7 @@ import type {
 import { NodeApiError } from 'n8n-workflow';
 
 import { clock } from '../clock';
+import { canceledError } from '../errors';
 import type { RequestBudget } from './requestBudget';
 
 export type ApiContext = IExecuteFunctions | ILoadOptionsFunctions;
@@ -136,7 +137,7 @@ export async function apiRequest<T = IDataObject>(
 			)) as ApiResponse;
 		} catch (error) {
 			answered?.();
-			if (signal?.aborted) throw error;
+			if (signal?.aborted) throw canceledError(node, itemIndex);
 			// No HTTP answer at all: the request may or may not have reached the server.
 			if (retry === 'safe' && noAnswers++ < MAX_NO_ANSWER_RETRIES) {
 				await clock.sleep(1000 * 2 ** noAnswers, signal);

@@ -12,10 +12,8 @@ const properties: INodeProperties[] = [
 		name: 'limit',
 		type: 'number',
 		// Blipix has no paging: one request returns at most 100 videos.
-		// eslint-disable-next-line n8n-nodes-base/node-param-type-options-max-value-present
 		typeOptions: { minValue: 1, maxValue: 100 },
-		// eslint-disable-next-line n8n-nodes-base/node-param-default-wrong-for-limit -- the API's own default
-		default: 20,
+		default: 50,
 		description: 'Max number of results to return',
 	},
 	filtersProperty([
