@@ -8,12 +8,16 @@ import type * as http from 'node:http';
 import {
 	HttpError,
 	type FailureInjector,
+	type FaultOptions,
+	type FaultStats,
+	type InjectedFault,
 	type Mount,
 	type Prng,
 	type RequestContext,
 	type SimClock,
 	SlidingWindow,
 	clientIp,
+	destroySocket,
 	drain,
 	readJsonBody,
 	readRawBody,
@@ -42,7 +46,23 @@ export interface BlipixOptions {
 	initialCredits?: number;
 	/** Size of every served video file; default: the sample MP4 plus a small per-video tag. */
 	videoBytes?: number;
+
+	// ----- the other plausible choices where the docs are silent (all off by default; README.md) -----
+
+	/** Random 5xx/resets before or after processing, and 429 bursts; default none. */
+	faults?: FaultOptions;
+	/**
+	 * Error body shape: 'error' (default) `{ error: message }`; 'message' `{ message }`; 'detailed'
+	 * `{ error: <status phrase>, message, details?: [{ field, message }] }` (details on 400 validation errors).
+	 */
+	errorBody?: BlipixErrorBody;
+	/** status becomes 'ready' when generation ends (0.6 T), before renderStatus is 'completed'; default false. */
+	readyBeforeRender?: boolean;
+	/** The per-IP failed-auth block's 429 also sends Retry-After (simulated seconds); default false. */
+	ipBlock?: { retryAfter?: boolean };
 }
+
+export type BlipixErrorBody = 'error' | 'message' | 'detailed';
 
 export interface BlipixStats {
 	/** Every API request that carried this key (including rate-limited and injected-failure ones). */
@@ -55,8 +75,19 @@ export interface BlipixStats {
 	creates: number;
 	/** Credits charged by those creates. */
 	creditsSpent: number;
-	/** Requests that carried this key and were answered by failNext/errorRate without processing. */
+	/**
+	 * Requests that carried this key whose answer was an injected one (failNext, errorRate, faults,
+	 * rateLimitBursts; before or after processing) = faultsBeforeCommit + faultsAfterCommit.
+	 */
 	injectedFailures: number;
+	/** Of those, answered without processing anything (burst 429s and before-commit resets included). */
+	faultsBeforeCommit: number;
+	/** Of those, answered after the request was fully processed (a create made its video and charged). */
+	faultsAfterCommit: number;
+	/** Of those, the socket was destroyed instead of answering. */
+	resets: number;
+	/** Of those, 429s of faults.rateLimitBursts. */
+	burst429s: number;
 }
 
 export interface BlipixRequestLogEntry {
@@ -69,7 +100,14 @@ export interface BlipixRequestLogEntry {
 	path: string;
 	/** Route pattern, e.g. 'GET /videos/:id' ('UNKNOWN' for unmatched paths). */
 	route: string;
+	/** Status sent; for a reset after processing, the status it would have had; 0 for a reset before processing. */
 	status: number;
+	/** Present when an injected fault replaced the answer (failNext, errorRate, faults, rateLimitBursts). */
+	fault?: 'before-commit' | 'after-commit';
+	/** After-commit faults: the status the processing produced (e.g. 201 for a create that made its video). */
+	committedStatus?: number;
+	/** True when the socket was destroyed instead of answering. */
+	dropped?: boolean;
 }
 
 export type VideoStatus = 'processing' | 'ready' | 'failed';
@@ -102,9 +140,12 @@ export interface SimVideo {
 	createdAtSim: number;
 	/** Simulated ms from create to completion (or to failure). */
 	totalSimMs: number;
-	/** Real ms epoch at which status becomes/became 'ready' (may be in the future). Only for outcome 'ready'. */
+	/**
+	 * Real ms epoch at which the video is / was fully ready: renderStatus 'completed' and videoUrl (may be
+	 * in the future). Only for outcome 'ready'. (With readyBeforeRender, status shows 'ready' earlier, at 0.6 T.)
+	 */
 	readyAt?: number;
-	/** Real ms epoch at which status becomes/became 'failed'. Only for failing outcomes. */
+	/** Real ms epoch at which the video fails / failed (status or, with readyBeforeRender, renderStatus 'failed'). Only for failing outcomes. */
 	failedAt?: number;
 	/** State right now. */
 	status: VideoStatus;
@@ -244,9 +285,42 @@ interface VideoState {
 	imagesReady: boolean;
 }
 
-function emptyStats(): BlipixStats {
-	return { requests: 0, rateLimited: 0, byRoute: {}, creates: 0, creditsSpent: 0, injectedFailures: 0 };
+/** What an error body may say besides its message ('detailed' mode). */
+interface ErrorDetail {
+	/** The request field a 400 validation error is about (→ `details`). */
+	field?: string;
+	/** Overrides the status phrase (e.g. 'Bad request' for malformed JSON instead of 'Validation failed'). */
+	phrase?: string;
 }
+
+function emptyStats(): BlipixStats {
+	return {
+		requests: 0,
+		rateLimited: 0,
+		byRoute: {},
+		creates: 0,
+		creditsSpent: 0,
+		injectedFailures: 0,
+		faultsBeforeCommit: 0,
+		faultsAfterCommit: 0,
+		resets: 0,
+		burst429s: 0,
+	};
+}
+
+/** The `error` phrase of the 'detailed' error body (other statuses: their status text). */
+const DETAILED_PHRASES: Record<number, string> = {
+	400: 'Validation failed',
+	401: 'Unauthorized',
+	402: 'Insufficient credits',
+	404: 'Not found',
+	429: 'Too many requests',
+};
+
+export const BLIPIX_IP_BLOCK_MESSAGE = 'Too many failed authentication attempts from this IP. Try again later.';
+
+/** Key of the failed-auth window that blocks every client IP (set by blockIp() without an ip). */
+const ALL_IPS = '*';
 
 // ---------------------------------------------------------------------------------------------
 // Test directives and text generation
@@ -341,6 +415,9 @@ export class BlipixSim {
 	private readonly failedAuth: SlidingWindow;
 	private readonly renderSeconds: { min: number; max: number };
 	private readonly videoBytes: number | undefined;
+	private readonly errorBody: BlipixErrorBody;
+	private readonly readyBeforeRender: boolean;
+	private readonly ipBlockRetryAfter: boolean;
 	private seq = 0;
 
 	constructor(deps: BlipixSimDeps) {
@@ -359,6 +436,10 @@ export class BlipixSim {
 			throw new Error('renderSeconds must satisfy 0 <= min <= max');
 		}
 		this.videoBytes = o.videoBytes;
+		this.errorBody = o.errorBody ?? 'error';
+		if (!['error', 'message', 'detailed'].includes(this.errorBody)) throw new Error(`blipix.errorBody must be 'error', 'message' or 'detailed'`);
+		this.readyBeforeRender = o.readyBeforeRender ?? false;
+		this.ipBlockRetryAfter = o.ipBlock?.retryAfter ?? false;
 		this.defaultApiKey = this.createAccount({ credits: o.initialCredits ?? 500, plan: 'STARTER', firstName: 'John', lastName: 'Doe' });
 		this.registerCdn(deps.cdn);
 	}
@@ -391,8 +472,26 @@ export class BlipixSim {
 		return { ...s, byRoute: { ...s.byRoute } };
 	}
 
-	failNext(count: number, status: number): void {
-		this.failures.failNext(count, status);
+	/**
+	 * The next `count` API requests get `status` (error body) or, with 'drop', a destroyed socket: without
+	 * being processed, or with `afterCommit: true` after being processed fully. Calls queue up.
+	 */
+	failNext(count: number, status: number | 'drop', opts: { afterCommit?: boolean } = {}): void {
+		this.failures.failNext(count, status, opts.afterCommit ?? false);
+	}
+
+	/** Injected answers of all keys (and of requests without a known key) since the last reset(). */
+	faultStats(): FaultStats {
+		return this.failures.faultStats();
+	}
+
+	/**
+	 * Block a client IP as if it had just made `failedAuthLimit.limit` failed authentications (every
+	 * request from it gets the block's 429 for `failedAuthLimit.windowMs` simulated ms, or until reset()).
+	 * Without an ip, every client IP is blocked.
+	 */
+	blockIp(ip: string = ALL_IPS): void {
+		for (let i = 0; i < this.failedAuth.limit; i++) this.failedAuth.record(ip);
 	}
 
 	/**
@@ -523,8 +622,13 @@ export class BlipixSim {
 			return { status: failed ? 'failed' : 'processing', renderStatus: null, renderProgress: null, scriptReady: frac(PHASE_SCRIPT), voiceReady: frac(PHASE_VOICE), imagesReady: frac(PHASE_IMAGES) };
 		}
 		const base = { scriptReady: frac(PHASE_SCRIPT), voiceReady: frac(PHASE_VOICE), imagesReady: frac(PHASE_IMAGES) };
+		// readyBeforeRender: `status` tracks generation only, so it is 'ready' from the end of generation
+		// on, whatever the render does afterwards (a failed render leaves it 'ready').
+		const generated: VideoStatus = this.readyBeforeRender ? 'ready' : 'processing';
 		if (t >= T) {
-			if (v.outcome === 'failed-render') return { ...base, status: 'failed', renderStatus: 'failed', renderProgress: PHASE_RENDER_FAIL_CAP };
+			if (v.outcome === 'failed-render') {
+				return { ...base, status: this.readyBeforeRender ? 'ready' : 'failed', renderStatus: 'failed', renderProgress: PHASE_RENDER_FAIL_CAP };
+			}
 			return { ...base, status: 'ready', renderStatus: 'completed', renderProgress: 100 };
 		}
 		if (frac(PHASE_RENDERING)) {
@@ -532,9 +636,9 @@ export class BlipixSim {
 			let p = span > 0 ? Math.floor((100 * (t - PHASE_RENDERING * T)) / span) : 99;
 			p = Math.max(0, Math.min(99, p));
 			if (v.outcome === 'failed-render') p = Math.min(p, PHASE_RENDER_FAIL_CAP);
-			return { ...base, status: 'processing', renderStatus: 'rendering', renderProgress: p };
+			return { ...base, status: generated, renderStatus: 'rendering', renderProgress: p };
 		}
-		if (frac(PHASE_QUEUED)) return { ...base, status: 'processing', renderStatus: 'queued', renderProgress: 0 };
+		if (frac(PHASE_QUEUED)) return { ...base, status: generated, renderStatus: 'queued', renderProgress: 0 };
 		return { ...base, status: 'processing', renderStatus: null, renderProgress: null };
 	}
 
@@ -603,12 +707,33 @@ export class BlipixSim {
 			stats.requests++;
 			stats.byRoute[route] = (stats.byRoute[route] ?? 0) + 1;
 		}
-		const finish = (status: number, body: unknown, headers: Record<string, string | number> = {}) => {
-			this.requestLog.push({ at: Date.now(), ...(knownKey ? { apiKey: knownKey } : {}), method, path: logPath, route, status });
+		let lateFault: InjectedFault | undefined; // an after-commit fault: replaces the answer in finish()
+		let createdId: string | undefined; // set by a create that made its video
+
+		const log = (status: number, extra: Partial<BlipixRequestLogEntry> = {}) => {
+			this.requestLog.push({ at: Date.now(), ...(knownKey ? { apiKey: knownKey } : {}), method, path: logPath, route, status, ...extra });
 			if (this.requestLog.length > 100_000) this.requestLog.splice(0, this.requestLog.length - 100_000);
-			sendJson(res, status, body, headers);
 		};
-		const fail = (status: number, message: string, headers: Record<string, string | number> = {}) => finish(status, { error: message }, headers);
+		const finish = (status: number, body: unknown, headers: Record<string, string | number> = {}) => {
+			const fault = lateFault;
+			if (!fault) {
+				log(status);
+				sendJson(res, status, body, headers);
+				return;
+			}
+			// Processed fully; the client gets the injected answer instead (no rate-limit headers: it comes
+			// from in front of the app).
+			this.noteFault(fault, stats, createdId !== undefined ? { id: createdId, apiKey: knownKey! } : undefined);
+			if (fault.action === 'drop') {
+				log(status, { fault: 'after-commit', committedStatus: status, dropped: true });
+				destroySocket(res);
+				return;
+			}
+			log(fault.action, { fault: 'after-commit', committedStatus: status });
+			sendJson(res, fault.action, this.errorJson(fault.action, statusMessage(fault.action)));
+		};
+		const fail = (status: number, message: string, headers: Record<string, string | number> = {}, detail: ErrorDetail = {}) =>
+			finish(status, this.errorJson(status, message, detail), headers);
 
 		// Read the body up front (so injected failures and errors never leave it unread on a keep-alive socket).
 		let body: unknown;
@@ -626,18 +751,33 @@ export class BlipixSim {
 
 		await this.failures.delay();
 
-		// 1. Injected failures: answered before anything else, not processed, not counted against the budget.
+		// 1. Injected failures. Before commit: answered before anything else, not processed, not counted
+		//    against the budget. After commit: remembered, and applied by finish() once processed.
 		const injected = this.failures.take();
-		if (injected !== undefined) {
-			if (stats) stats.injectedFailures++;
-			fail(injected, statusMessage(injected));
+		if (injected?.afterCommit) lateFault = injected;
+		else if (injected) {
+			this.noteFault(injected, stats);
+			if (injected.action === 'drop') {
+				log(0, { fault: 'before-commit', dropped: true });
+				destroySocket(res);
+				return;
+			}
+			log(injected.action, { fault: 'before-commit' });
+			if (injected.source === 'burst') {
+				// A burst looks like the per-key limiter's 429.
+				const limit = this.rateLimiter.limit;
+				sendJson(res, 429, this.errorJson(429, this.rateLimitMessage()), { 'X-RateLimit-Limit': limit, 'X-RateLimit-Remaining': 0 });
+			} else {
+				sendJson(res, injected.action, this.errorJson(injected.action, statusMessage(injected.action)));
+			}
 			return;
 		}
 
 		// 2. Per-IP failed-auth block (applies to every request from that IP while it lasts).
 		const ip = clientIp(req);
-		if (this.failedAuth.exhausted(ip)) {
-			fail(429, 'Too many failed authentication attempts from this IP. Try again later.');
+		const blockedMs = Math.max(this.failedAuth.msUntilAvailable(ip), this.failedAuth.msUntilAvailable(ALL_IPS));
+		if (blockedMs > 0) {
+			fail(429, BLIPIX_IP_BLOCK_MESSAGE, this.ipBlockRetryAfter ? { 'Retry-After': Math.max(1, Math.ceil(blockedMs / 1000)) } : {});
 			return;
 		}
 
@@ -664,7 +804,7 @@ export class BlipixSim {
 		const limit = this.rateLimiter.limit;
 		if (this.rateLimiter.exhausted(key)) {
 			stats!.rateLimited++;
-			fail(429, `Rate limit exceeded: ${limit} requests per ${formatWindow(this.rateLimiter.windowMs)}.`, {
+			fail(429, this.rateLimitMessage(), {
 				'X-RateLimit-Limit': limit,
 				'X-RateLimit-Remaining': 0,
 			});
@@ -673,11 +813,11 @@ export class BlipixSim {
 		this.rateLimiter.record(key);
 		const rlHeaders = { 'X-RateLimit-Limit': limit, 'X-RateLimit-Remaining': this.rateLimiter.remaining(key) };
 		const ok = (status: number, json: unknown) => finish(status, json, rlHeaders);
-		const bad = (status: number, message: string) => fail(status, message, rlHeaders);
+		const bad = (status: number, message: string, detail: ErrorDetail = {}) => fail(status, message, rlHeaders, detail);
 
 		// 5. Routing.
 		if (bodyError) {
-			bad(bodyError.status, bodyError.message);
+			bad(bodyError.status, bodyError.message, { phrase: statusMessage(bodyError.status) });
 			return;
 		}
 		switch (route) {
@@ -698,7 +838,7 @@ export class BlipixSim {
 				return;
 			case 'GET /videos': {
 				const r = this.listVideos(account, url.searchParams);
-				if ('error' in r) bad(400, r.error);
+				if ('error' in r) bad(400, r.error, { field: r.field });
 				else ok(200, r.json);
 				return;
 			}
@@ -714,16 +854,47 @@ export class BlipixSim {
 			case 'POST /videos/create': {
 				const r = this.create(account, body);
 				if ('error' in r) {
-					bad(r.status, r.error);
+					bad(r.status, r.error, { field: r.field });
 					return;
 				}
 				stats!.creates++;
 				stats!.creditsSpent += r.creditsCost;
+				createdId = r.id;
 				ok(201, { id: r.id, status: 'processing', message: BLIPIX_CREATE_MESSAGE, creditsCost: r.creditsCost });
 				return;
 			}
 			default:
 				bad(404, `Not found: ${method} ${BLIPIX_API_PREFIX}${subPath}`);
+		}
+	}
+
+	/** Count an injected answer (globally, and for the key if the request carried a known one). */
+	private noteFault(fault: InjectedFault, stats: BlipixStats | undefined, lost?: { id: string; apiKey: string }): void {
+		this.failures.record(fault, lost);
+		if (!stats) return;
+		stats.injectedFailures++;
+		if (fault.afterCommit) stats.faultsAfterCommit++;
+		else stats.faultsBeforeCommit++;
+		if (fault.action === 'drop') stats.resets++;
+		if (fault.source === 'burst') stats.burst429s++;
+	}
+
+	private rateLimitMessage(): string {
+		return `Rate limit exceeded: ${this.rateLimiter.limit} requests per ${formatWindow(this.rateLimiter.windowMs)}.`;
+	}
+
+	/** An API error body in the configured `errorBody` shape. */
+	private errorJson(status: number, message: string, detail: ErrorDetail = {}): Record<string, unknown> {
+		switch (this.errorBody) {
+			case 'error':
+				return { error: message };
+			case 'message':
+				return { message };
+			case 'detailed': {
+				const json: Record<string, unknown> = { error: detail.phrase ?? DETAILED_PHRASES[status] ?? statusMessage(status), message };
+				if (status === 400 && detail.field !== undefined) json.details = [{ field: detail.field, message }];
+				return json;
+			}
 		}
 	}
 
@@ -748,18 +919,18 @@ export class BlipixSim {
 		};
 	}
 
-	private listVideos(account: Account, q: URLSearchParams): { json: unknown } | { error: string } {
+	private listVideos(account: Account, q: URLSearchParams): { json: unknown } | { error: string; field: string } {
 		let limit = 20;
 		const rawLimit = q.get('limit');
 		if (rawLimit !== null) {
 			if (!/^\d+$/.test(rawLimit.trim()) || Number(rawLimit) < 1 || Number(rawLimit) > 100) {
-				return { error: 'limit must be an integer between 1 and 100.' };
+				return { error: 'limit must be an integer between 1 and 100.', field: 'limit' };
 			}
 			limit = Number(rawLimit);
 		}
 		const status = q.get('status');
 		if (status !== null && status !== 'ready' && status !== 'processing' && status !== 'failed') {
-			return { error: 'status must be one of: ready, processing, failed.' };
+			return { error: 'status must be one of: ready, processing, failed.', field: 'status' };
 		}
 		const now = this.clock.now();
 		const list = [...this.videos.values()]
@@ -775,8 +946,8 @@ export class BlipixSim {
 	private create(
 		account: Account,
 		body: unknown,
-	): { id: string; creditsCost: number } | { status: number; error: string } {
-		const invalid = (error: string) => ({ status: 400, error });
+	): { id: string; creditsCost: number } | { status: number; error: string; field?: string } {
+		const invalid = (error: string, field?: string) => ({ status: 400, error, field });
 		if (body === null || typeof body !== 'object' || Array.isArray(body)) {
 			return invalid('Request body must be a JSON object.');
 		}
@@ -784,28 +955,28 @@ export class BlipixSim {
 		const absent = (x: unknown) => x === undefined || x === null || x === '';
 
 		if (typeof b.prompt !== 'string' || b.prompt.trim() === '') {
-			return invalid('prompt is required and must be a non-empty string.');
+			return invalid('prompt is required and must be a non-empty string.', 'prompt');
 		}
-		if (b.prompt.length > PROMPT_MAX_LENGTH) return invalid(`prompt must be at most ${PROMPT_MAX_LENGTH} characters.`);
-		if (absent(b.voice)) return invalid('voice is required. Get available voices from GET /voices.');
+		if (b.prompt.length > PROMPT_MAX_LENGTH) return invalid(`prompt must be at most ${PROMPT_MAX_LENGTH} characters.`, 'prompt');
+		if (absent(b.voice)) return invalid('voice is required. Get available voices from GET /voices.', 'voice');
 		if (typeof b.voice !== 'string' || !BLIPIX_VOICES.some((v) => v.voiceId === b.voice)) {
-			return invalid(`Invalid voice "${String(b.voice)}". Use a voiceId from GET /voices.`);
+			return invalid(`Invalid voice "${String(b.voice)}". Use a voiceId from GET /voices.`, 'voice');
 		}
 		const style = absent(b.style) ? 'Cinematic' : b.style;
 		if (typeof style !== 'string' || !(BLIPIX_STYLES as readonly string[]).includes(style)) {
-			return invalid(`Invalid style "${String(style)}". Use a style name from GET /styles.`);
+			return invalid(`Invalid style "${String(style)}". Use a style name from GET /styles.`, 'style');
 		}
 		const duration = absent(b.duration) ? '30-60' : b.duration;
 		if (typeof duration !== 'string' || !(duration in BLIPIX_DURATIONS)) {
-			return invalid(`Invalid duration "${String(duration)}". Must be one of: ${Object.keys(BLIPIX_DURATIONS).join(', ')}.`);
+			return invalid(`Invalid duration "${String(duration)}". Must be one of: ${Object.keys(BLIPIX_DURATIONS).join(', ')}.`, 'duration');
 		}
 		const aspectRatio = absent(b.aspectRatio) ? '9:16' : b.aspectRatio;
 		if (typeof aspectRatio !== 'string' || !(BLIPIX_ASPECT_RATIOS as readonly string[]).includes(aspectRatio)) {
-			return invalid(`Invalid aspectRatio "${String(aspectRatio)}". Must be one of: ${BLIPIX_ASPECT_RATIOS.join(', ')}.`);
+			return invalid(`Invalid aspectRatio "${String(aspectRatio)}". Must be one of: ${BLIPIX_ASPECT_RATIOS.join(', ')}.`, 'aspectRatio');
 		}
 		const language = absent(b.language) ? 'en' : b.language;
 		if (typeof language !== 'string' || !(BLIPIX_LANGUAGES as readonly string[]).includes(language)) {
-			return invalid(`Invalid language "${String(language)}". Must be one of: ${BLIPIX_LANGUAGES.join(', ')}.`);
+			return invalid(`Invalid language "${String(language)}". Must be one of: ${BLIPIX_LANGUAGES.join(', ')}.`, 'language');
 		}
 
 		const range = BLIPIX_DURATIONS[duration];
@@ -894,14 +1065,31 @@ export class BlipixSim {
 		}
 		if (method === 'POST' && p === '/fail-next') {
 			const count = Number(body.count);
-			const status = Number(body.status);
+			const status = body.status === 'drop' ? 'drop' : Number(body.status);
+			if (body.afterCommit !== undefined && typeof body.afterCommit !== 'boolean') {
+				sendError(res, 400, 'afterCommit must be a boolean.');
+				return;
+			}
 			try {
-				this.failNext(count, status);
+				this.failNext(count, status, { afterCommit: body.afterCommit as boolean | undefined });
 			} catch (err) {
 				sendError(res, 400, (err as Error).message);
 				return;
 			}
 			sendJson(res, 200, { ok: true, pendingFailures: this.failures.pending() });
+			return;
+		}
+		if (method === 'GET' && p === '/faults') {
+			sendJson(res, 200, this.faultStats());
+			return;
+		}
+		if (method === 'POST' && p === '/block-ip') {
+			if (body.ip !== undefined && (typeof body.ip !== 'string' || body.ip === '')) {
+				sendError(res, 400, 'ip must be a non-empty string.');
+				return;
+			}
+			this.blockIp(body.ip as string | undefined);
+			sendJson(res, 200, { ok: true, ip: body.ip ?? ALL_IPS });
 			return;
 		}
 		if (method === 'POST' && p === '/reset') {

@@ -164,13 +164,13 @@ describe('ClipMix simulator: API', () => {
 		}
 		// Defaults are filled into `input`.
 		expect(sim.clipmix.job(ids.music!)!.input).toEqual({ ...BODIES.music, duration_seconds: 60 });
-		expect(sim.clipmix.job(ids.translation!)!.input).toEqual({ ...BODIES.translation, voice_cloning: false, quality_tier: 'standard' });
+		expect(sim.clipmix.job(ids.translation!)!.input).toEqual({ ...BODIES.translation, voice_cloning: false, tier: 'standard' });
 		expect(sim.clipmix.job(ids.memoryVideo!)!.input).toEqual({ ...BODIES.memoryVideo, song_url: null, music_prompt: null, title: null });
 		expect(sim.clipmix.job(ids.avatar!)!.input).toEqual({
 			...BODIES.avatar,
 			audio_url: null,
 			target_video_url: null,
-			quality_tier: 'balanced',
+			tier: 'balanced',
 			duration_seconds: 30,
 		});
 
@@ -249,7 +249,7 @@ describe('ClipMix simulator: API', () => {
 			['translation', { video_url: url, target_languages: ['es', 'Spanish!'] }, /target_languages\[1\]/],
 			['translation', { video_url: url, target_languages: ['es', 'es'] }, /target_languages/],
 			['translation', { video_url: url, target_languages: ['es'], voice_cloning: 'yes' }, /voice_cloning/],
-			['translation', { video_url: url, target_languages: ['es'], quality_tier: 'ultra' }, /quality_tier/],
+			['translation', { video_url: url, target_languages: ['es'], tier: 'ultra' }, /tier/],
 			['memoryVideo', { photo_urls: [url] }, /mode/],
 			['memoryVideo', { mode: 'saga', photo_urls: [url] }, /mode/],
 			['memoryVideo', { mode: 'story' }, /photo_urls/],
@@ -266,7 +266,7 @@ describe('ClipMix simulator: API', () => {
 			['avatar', { face_image_url: url, audio_url: 'nope' }, /audio_url/],
 			['avatar', { face_image_url: url, target_video_url: 'nope' }, /target_video_url/],
 			['avatar', { face_image_url: url, script: '' }, /script/],
-			['avatar', { face_image_url: url, script: 'hi', quality_tier: 'ultra' }, /quality_tier/],
+			['avatar', { face_image_url: url, script: 'hi', tier: 'ultra' }, /tier/],
 			['avatar', { face_image_url: url, script: 'hi', duration_seconds: 4 }, /duration_seconds/],
 			['avatar', { face_image_url: url, script: 'hi', duration_seconds: 301 }, /duration_seconds/],
 		];
@@ -289,9 +289,9 @@ describe('ClipMix simulator: API', () => {
 		expect(sim.clipmix.balance(sim.clipmix.liveKey)).toBe(before);
 
 		// Faceswap: target_video_url alone is enough; null optionals take their defaults.
-		const fs = await call(sim, '/avatars', { body: { face_image_url: url, target_video_url: 'https://example.com/t.mp4', quality_tier: null } });
+		const fs = await call(sim, '/avatars', { body: { face_image_url: url, target_video_url: 'https://example.com/t.mp4', tier: null } });
 		expect(fs.status).toBe(201);
-		expect(fs.json.input).toMatchObject({ script: null, audio_url: null, quality_tier: 'balanced', duration_seconds: 30 });
+		expect(fs.json.input).toMatchObject({ script: null, audio_url: null, tier: 'balanced', duration_seconds: 30 });
 		const ok = await call(sim, '/translations', { body: { video_url: url, target_languages: ['pt-BR', 'zh-Hans', 'es'], voice_cloning: true } });
 		expect(ok.status).toBe(201);
 	});
@@ -304,14 +304,14 @@ describe('ClipMix simulator: API', () => {
 			['music', { prompt: 'x', duration_seconds: 10 }, 10],
 			['music', { prompt: 'x', duration_seconds: 240 }, 240],
 			['translation', { video_url: url, target_languages: ['es'] }, 95],
-			['translation', { video_url: url, target_languages: ['es', 'fr'], quality_tier: 'premium' }, 380],
+			['translation', { video_url: url, target_languages: ['es', 'fr'], tier: 'premium' }, 380],
 			['memoryVideo', { mode: 'moment', photo_urls: [url] }, 50],
 			['memoryVideo', { mode: 'story', photo_urls: [url] }, 100],
 			['memoryVideo', { mode: 'album', photo_urls: [url] }, 150],
 			['memoryVideo', { mode: 'chronicle', photo_urls: Array(100).fill(url) }, 300],
 			['avatar', { face_image_url: url, script: 'hi' }, 450],
-			['avatar', { face_image_url: url, audio_url: url, quality_tier: 'fast', duration_seconds: 10 }, 80],
-			['avatar', { face_image_url: url, script: 'hi', quality_tier: 'premium', duration_seconds: 5 }, 125],
+			['avatar', { face_image_url: url, audio_url: url, tier: 'fast', duration_seconds: 10 }, 80],
+			['avatar', { face_image_url: url, script: 'hi', tier: 'premium', duration_seconds: 5 }, 125],
 		];
 		let expected = 5000;
 		for (const [service, body, cost] of cases) {

@@ -14,11 +14,15 @@ import { type Cdn, type VirtualFile, bufferFile, loadAsset, taggedMp4 } from './
 import {
 	HttpError,
 	type FailureInjector,
+	type FaultOptions,
+	type FaultStats,
+	type InjectedFault,
 	type Mount,
 	type Prng,
 	type RequestContext,
 	type SimClock,
 	TimerSet,
+	destroySocket,
 	drain,
 	readJsonBody,
 	readRawBody,
@@ -38,9 +42,9 @@ export type ClipMixService = 'music' | 'translation' | 'memoryVideo' | 'avatar';
  * | service key | path | create body fields | cost (credits) |
  * | --- | --- | --- | --- |
  * | music (documented) | /music | prompt (string, req), lyrics (string, opt), duration_seconds (int 10–240, default 60) | 1 per second |
- * | translation (INFERRED) | /translations | video_url (http(s) URL, req), target_languages (non-empty array of language codes, req), voice_cloning (bool, default false), quality_tier (standard\|premium, default standard) | per target language: premium 190, standard 95 |
+ * | translation (INFERRED) | /translations | video_url (http(s) URL, req), target_languages (non-empty array of language codes, req), voice_cloning (bool, default false), tier (standard\|premium, default standard) | per target language: premium 190, standard 95 |
  * | memoryVideo (INFERRED) | /family-videos | mode (moment\|story\|album\|chronicle, req), photo_urls (1–100 http(s) URLs, req), song_url (URL, opt), music_prompt (string, opt), title (string, opt) | moment 50, story 100, album 150, chronicle 300 |
- * | avatar (INFERRED) | /avatars | face_image_url (URL, req), script (string) or audio_url (URL) — one required unless target_video_url (URL, faceswap) — quality_tier (fast\|balanced\|premium, default balanced), duration_seconds (int 5–300, default 30) | per second: fast 8, balanced 15, premium 25 |
+ * | avatar (INFERRED) | /avatars | face_image_url (URL, req), script (string) or audio_url (URL) — one required unless target_video_url (URL, faceswap) — tier (fast\|balanced\|premium, default balanced), duration_seconds (int 5–300, default 30) | per second: fast 8, balanced 15, premium 25 |
  */
 export const CLIPMIX_SERVICES = {
 	music: {
@@ -68,7 +72,7 @@ export const CLIPMIX_SERVICES = {
 			video_url: 'http(s) URL, required',
 			target_languages: 'non-empty array of language codes, required',
 			voice_cloning: 'boolean, default false',
-			quality_tier: '"standard" | "premium", default "standard"',
+			tier: '"standard" | "premium", default "standard"',
 		},
 		qualityTiers: ['standard', 'premium'],
 		defaultQualityTier: 'standard',
@@ -105,7 +109,7 @@ export const CLIPMIX_SERVICES = {
 			script: 'string; this or audio_url required unless target_video_url is given',
 			audio_url: 'http(s) URL; this or script required unless target_video_url is given',
 			target_video_url: 'http(s) URL, optional (faceswap)',
-			quality_tier: '"fast" | "balanced" | "premium", default "balanced"',
+			tier: '"fast" | "balanced" | "premium", default "balanced"',
 			duration_seconds: 'integer 5..300, default 30',
 		},
 		qualityTiers: ['fast', 'balanced', 'premium'],
@@ -125,14 +129,14 @@ export function clipmixCost(service: ClipMixService, input: Record<string, unkno
 			return CLIPMIX_SERVICES.music.creditsPerSecond * (input.duration_seconds as number);
 		case 'translation':
 			return (
-				CLIPMIX_SERVICES.translation.creditsPerLanguage[input.quality_tier as 'standard' | 'premium'] *
+				CLIPMIX_SERVICES.translation.creditsPerLanguage[input.tier as 'standard' | 'premium'] *
 				(input.target_languages as string[]).length
 			);
 		case 'memoryVideo':
 			return CLIPMIX_SERVICES.memoryVideo.creditsByMode[input.mode as 'moment' | 'story' | 'album' | 'chronicle'];
 		case 'avatar':
 			return (
-				CLIPMIX_SERVICES.avatar.creditsPerSecond[input.quality_tier as 'fast' | 'balanced' | 'premium'] *
+				CLIPMIX_SERVICES.avatar.creditsPerSecond[input.tier as 'fast' | 'balanced' | 'premium'] *
 				(input.duration_seconds as number)
 			);
 	}
@@ -153,7 +157,31 @@ export interface ClipMixOptions {
 	latencyMs?: number;
 	/** Real ms a webhook receiver has to answer with a 2xx; default 10_000. */
 	webhookTimeoutMs?: number;
+
+	// ----- the other plausible choices where the post is silent (all off by default; README.md) -----
+
+	/** Random 5xx/resets before or after processing, and 429 bursts; default none. */
+	faults?: FaultOptions;
+	/** Where a completed job's file URL appears (GET, create answer, webhook data); default 'result_url'. */
+	resultShape?: ClipMixResultShape;
+	/**
+	 * Error body shape: 'nested' (default) `{ error: { code, message } }`; 'flat' `{ error: code, message }`;
+	 * 'code' `{ code, message }`.
+	 */
+	errorBody?: ClipMixErrorBody;
+	/** Code of the 403 for a live key of an account without a purchase; default 'live_key_requires_purchase'. */
+	purchaseErrorCode?: string;
+	/** Status of a create's field validation error: 400 `invalid_request` (default) or 422 `validation_error`. */
+	validationStatus?: 400 | 422;
 }
+
+export type ClipMixResultShape = 'result_url' | 'resultUrl' | 'output' | 'output_url' | 'result' | 'outputs' | 'none';
+export type ClipMixErrorBody = 'nested' | 'flat' | 'code';
+
+export const CLIPMIX_RESULT_SHAPES: readonly ClipMixResultShape[] = ['result_url', 'resultUrl', 'output', 'output_url', 'result', 'outputs', 'none'];
+export const CLIPMIX_PURCHASE_ERROR_CODE = 'live_key_requires_purchase';
+/** Length in seconds of the sample result files (reported by resultShape 'output' when the input has no duration). */
+const SAMPLE_SECONDS = 2;
 
 export type ClipMixJobStatus = 'processing' | 'completed' | 'failed';
 
@@ -166,7 +194,18 @@ export interface ClipMixJobJson {
 	created_at: string;
 	updated_at: string;
 	credits_cost: number;
-	result_url: string | null;
+	/** resultShape 'result_url' (default): the CDN URL once completed, else null. */
+	result_url?: string | null;
+	/** resultShape 'resultUrl'. */
+	resultUrl?: string | null;
+	/** resultShape 'output_url'. */
+	output_url?: string | null;
+	/** resultShape 'output' (`audio_url` for music, `video_url` for the other services). */
+	output?: { url: string; audio_url?: string; video_url?: string; format: string; duration_seconds: number } | null;
+	/** resultShape 'result'. */
+	result?: { url: string } | null;
+	/** resultShape 'outputs' ([] until completed). */
+	outputs?: Array<{ url: string; format: string }>;
 	error: { code: string; message: string } | null;
 	input: Record<string, unknown>;
 }
@@ -190,13 +229,17 @@ export interface ClipMixRequestLogEntry {
 	path: string;
 	/** The service whose path this was (absent for unknown paths). */
 	service?: ClipMixService;
-	/** Status sent (for a dropped request: the status it would have had). */
+	/** Status sent (for a request dropped after processing: the status it would have had; 0 for one dropped before). */
 	status: number;
 	idempotencyKey?: string;
 	/** True when the answer was an idempotent replay. */
 	replayed?: boolean;
-	/** True when failNext(…, 'drop') destroyed the socket instead of answering. */
+	/** True when an injected 'drop' (failNext or faults.resetRate) destroyed the socket instead of answering. */
 	dropped?: boolean;
+	/** Present when an injected fault replaced the answer (failNext, errorRate, faults, rateLimitBursts). */
+	fault?: 'before-commit' | 'after-commit';
+	/** After-commit faults: the status the processing produced (e.g. 201 for a create that made its job). */
+	committedStatus?: number;
 }
 
 export type ClipMixOutcome = 'completed' | 'failed' | 'never';
@@ -433,14 +476,14 @@ export function validateClipMixCreate(service: ClipMixService, body: unknown): V
 			}
 			if (new Set(langs).size !== langs.length) return { error: 'target_languages must not contain duplicates.' };
 			if (!absent(b.voice_cloning) && typeof b.voice_cloning !== 'boolean') return { error: 'voice_cloning must be a boolean.' };
-			const tier = enumValue('quality_tier', b.quality_tier, t.qualityTiers, t.defaultQualityTier);
+			const tier = enumValue('tier', b.tier, t.qualityTiers, t.defaultQualityTier);
 			if (fail(tier)) return tier;
 			return {
 				input: {
 					video_url: b.video_url,
 					target_languages: [...(langs as string[])],
 					voice_cloning: b.voice_cloning === true,
-					quality_tier: tier.value,
+					tier: tier.value,
 				},
 			};
 		}
@@ -481,7 +524,7 @@ export function validateClipMixCreate(service: ClipMixService, body: unknown): V
 			if (script === null && audio.value === null && target.value === null) {
 				return { error: 'script or audio_url is required (unless target_video_url is given for a faceswap).' };
 			}
-			const tier = enumValue('quality_tier', b.quality_tier, t.qualityTiers, t.defaultQualityTier);
+			const tier = enumValue('tier', b.tier, t.qualityTiers, t.defaultQualityTier);
 			if (fail(tier)) return tier;
 			const dur = intInRange('duration_seconds', b.duration_seconds, t.durationSeconds);
 			if (fail(dur)) return dur;
@@ -491,7 +534,7 @@ export function validateClipMixCreate(service: ClipMixService, body: unknown): V
 					script,
 					audio_url: audio.value,
 					target_video_url: target.value,
-					quality_tier: tier.value,
+					tier: tier.value,
 					duration_seconds: dur.value,
 				},
 			};
@@ -524,7 +567,7 @@ export interface ClipMixSimDeps {
 	prng: Prng;
 	/** PRNG for webhook event ids. */
 	webhookPrng: Prng;
-	/** errorRate/latency for API requests (its own PRNG stream). Its failNext queue is not used. */
+	/** failNext, faults, errorRate and latency for API requests (its own PRNG streams). */
 	failures: FailureInjector;
 	cdn: Cdn;
 	cdnUrl: string;
@@ -554,7 +597,10 @@ export class ClipMixSim {
 	private readonly idempotency = new Map<string, IdempotencyEntry>(); // `${apiKey}\n${idempotencyKey}`
 	private readonly health = new Map<ClipMixService, Array<{ at: number; status: number }>>();
 	private readonly settleTimers = new TimerSet();
-	private failQueue: Array<{ count: number; action: number | 'drop' }> = [];
+	private readonly resultShape: ClipMixResultShape;
+	private readonly errorBody: ClipMixErrorBody;
+	private readonly purchaseErrorCode: string;
+	private readonly validationStatus: 400 | 422;
 
 	constructor(deps: ClipMixSimDeps) {
 		const o = deps.options ?? {};
@@ -570,6 +616,13 @@ export class ClipMixSim {
 			js[s] = { min: r.min, max: r.max };
 		}
 		this.jobSeconds = js;
+		this.resultShape = o.resultShape ?? 'result_url';
+		if (!CLIPMIX_RESULT_SHAPES.includes(this.resultShape)) throw new Error(`clipmix.resultShape must be one of: ${CLIPMIX_RESULT_SHAPES.join(', ')}`);
+		this.errorBody = o.errorBody ?? 'nested';
+		if (!['nested', 'flat', 'code'].includes(this.errorBody)) throw new Error(`clipmix.errorBody must be 'nested', 'flat' or 'code'`);
+		this.purchaseErrorCode = o.purchaseErrorCode ?? CLIPMIX_PURCHASE_ERROR_CODE;
+		this.validationStatus = o.validationStatus ?? 400;
+		if (this.validationStatus !== 400 && this.validationStatus !== 422) throw new Error('clipmix.validationStatus must be 400 or 422');
 		this.webhooks = new WebhookDispatcher({ clock: deps.clock, prng: deps.webhookPrng, timeoutMs: o.webhookTimeoutMs });
 		this.defaultKeys = this.createAccount({ credits: o.initialCredits ?? 10_000, purchased: true });
 		this.registerCdn(deps.cdn);
@@ -630,31 +683,32 @@ export class ClipMixSim {
 	}
 
 	/**
-	 * The next `count` ClipMix API requests get `status` without being processed, or, with 'drop', are
-	 * processed fully and then get no answer at all (the socket is destroyed). Calls queue up.
+	 * The next `count` ClipMix API requests get `status` (error body) or, with 'drop', a destroyed socket.
+	 * `afterCommit` (default: false for a status, true for 'drop'): the request is processed fully first
+	 * (job created, credits charged, idempotent answer stored); otherwise nothing is processed. Calls queue up.
 	 */
-	failNext(count: number, status: number | 'drop'): void {
-		if (!Number.isInteger(count) || count < 0) throw new Error('count must be a non-negative integer');
-		if (status !== 'drop' && (!Number.isInteger(status) || status < 100 || status > 599)) {
-			throw new Error('status must be an HTTP status code or "drop"');
-		}
-		if (count > 0) this.failQueue.push({ count, action: status });
+	failNext(count: number, status: number | 'drop', opts: { afterCommit?: boolean } = {}): void {
+		this.failures.failNext(count, status, opts.afterCommit ?? status === 'drop');
 	}
 
 	pendingFailures(): number {
-		return this.failQueue.reduce((sum, q) => sum + q.count, 0);
+		return this.failures.pending();
+	}
+
+	/** Injected answers since the last reset() (see FaultStats). */
+	faultStats(): FaultStats {
+		return this.failures.faultStats();
 	}
 
 	/**
-	 * Clear the request log, the charge ledger, the CDN request log, pending failNext failures, the
-	 * idempotency cache, the health windows, the webhook delivery logs and pending webhook retries.
+	 * Clear the request log, the charge ledger, the CDN request log, pending failNext failures, the fault
+	 * stats (and the rateLimitBursts request count), the idempotency cache, the health windows, the webhook delivery logs and pending webhook retries.
 	 * Accounts, balances, webhook configurations and jobs (and their settle timers) stay.
 	 */
 	reset(): void {
 		this.requestLog.length = 0;
 		this.ledger.length = 0;
 		this.cdn.reset();
-		this.failQueue = [];
 		this.failures.reset();
 		this.idempotency.clear();
 		this.health.clear();
@@ -744,13 +798,45 @@ export class ClipMixSim {
 			created_at: created,
 			updated_at: status === 'processing' ? created : new Date(j.settleAtSim!).toISOString(),
 			credits_cost: j.creditsCost,
-			result_url: status === 'completed' ? this.resultUrl(j) : null,
+			...this.resultFields(j, status === 'completed'),
 			error:
 				status === 'failed'
 					? { code: 'generation_failed', message: `The ${j.service} job failed during generation (simulated by the [fail] directive).` }
 					: null,
 			input: structuredClone(j.input),
 		};
+	}
+
+	/** The job's result key(s) in the configured `resultShape`: null / empty until completed. */
+	private resultFields(j: JobRecord, completed: boolean): Partial<ClipMixJobJson> {
+		const url = completed ? this.resultUrl(j) : null;
+		const format = CLIPMIX_SERVICES[j.service].result.ext;
+		switch (this.resultShape) {
+			case 'result_url':
+				return { result_url: url };
+			case 'resultUrl':
+				return { resultUrl: url };
+			case 'output_url':
+				return { output_url: url };
+			case 'output': {
+				if (url === null) return { output: null };
+				const duration = j.input.duration_seconds;
+				return {
+					output: {
+						url,
+						...(j.service === 'music' ? { audio_url: url } : { video_url: url }),
+						format,
+						duration_seconds: typeof duration === 'number' ? duration : SAMPLE_SECONDS,
+					},
+				};
+			}
+			case 'result':
+				return { result: url === null ? null : { url } };
+			case 'outputs':
+				return { outputs: url === null ? [] : [{ url, format }] };
+			case 'none':
+				return {};
+		}
 	}
 
 	/** Runs when a live job settles: sends job.completed / job.failed to the key's webhook, if any. */
@@ -822,7 +908,7 @@ export class ClipMixSim {
 			if (p === '/api/status') {
 				drain(req);
 				if (req.method !== 'GET' && req.method !== 'HEAD') {
-					sendClipMixError(res, 405, 'method_not_allowed', 'Only GET is supported here.', { Allow: 'GET, HEAD' });
+					sendClipMixError(res, 405, 'method_not_allowed', 'Only GET is supported here.', { Allow: 'GET, HEAD' }, this.errorBody);
 					return;
 				}
 				sendText(res, 200, JSON.stringify(this.healthJson()));
@@ -833,11 +919,16 @@ export class ClipMixSim {
 				return;
 			}
 			drain(req);
-			sendClipMixError(res, 404, 'not_found', `Not found: ${req.method} ${CLIPMIX_ROOT_PREFIX}${subPath}`);
+			sendClipMixError(res, 404, 'not_found', `Not found: ${req.method} ${CLIPMIX_ROOT_PREFIX}${subPath}`, {}, this.errorBody);
 		} catch (err) {
 			drain(req);
-			sendClipMixError(res, 500, 'internal_error', `Simulator error: ${(err as Error)?.message ?? String(err)}`);
+			sendClipMixError(res, 500, 'internal_error', `Simulator error: ${(err as Error)?.message ?? String(err)}`, {}, this.errorBody);
 		}
+	}
+
+	/** An API error body in the configured `errorBody` shape. */
+	private errorText(code: string, message: string): string {
+		return clipmixErrorText(this.errorBody, code, message);
 	}
 
 	private routeOf(method: string, sub: string): Route {
@@ -862,16 +953,6 @@ export class ClipMixSim {
 		return { kind: 'unknown' };
 	}
 
-	private takeFailure(): number | 'drop' | undefined {
-		const head = this.failQueue[0];
-		if (head) {
-			head.count--;
-			if (head.count <= 0) this.failQueue.shift();
-			return head.action;
-		}
-		return this.failures.take(); // errorRate roll (its own queue stays empty)
-	}
-
 	private async handleApi(ctx: RequestContext, sub: string): Promise<void> {
 		const { req, res, url } = ctx;
 		const method = req.method ?? 'GET';
@@ -880,27 +961,39 @@ export class ClipMixSim {
 		const keyInfo = presented ? this.keys.get(presented) : undefined;
 		const rawIdem = req.headers['idempotency-key'];
 		const idemHeader = typeof rawIdem === 'string' && rawIdem.trim() !== '' ? rawIdem.trim() : undefined;
-		let drop = false;
+		let lateFault: InjectedFault | undefined; // an after-commit fault: replaces the answer in finish()
+		let created: JobRecord | undefined; // set by a create that made its job
 
-		const finish = (status: number, text: string, headers: Record<string, string> = {}, replayed = false) => {
+		const log = (status: number, extra: Partial<ClipMixRequestLogEntry> = {}, replayed = false) => {
 			const entry: ClipMixRequestLogEntry = { at: Date.now(), method, path: sub + url.search, status };
 			if (keyInfo) entry.apiKey = presented;
 			if (route.service) entry.service = route.service;
 			if (idemHeader !== undefined) entry.idempotencyKey = idemHeader;
 			if (replayed) entry.replayed = true;
-			if (drop) entry.dropped = true;
+			Object.assign(entry, extra);
 			this.requestLog.push(entry);
 			if (this.requestLog.length > REQUEST_LOG_MAX) this.requestLog.splice(0, this.requestLog.length - REQUEST_LOG_MAX);
 			this.recordHealth(route.service, status);
-			if (drop) {
-				// Processed, but the client never hears back: destroy the connection without a response.
-				res.socket?.destroy();
-				res.destroy();
+		};
+		const finish = (status: number, text: string, headers: Record<string, string> = {}, replayed = false) => {
+			const fault = lateFault;
+			if (!fault) {
+				log(status, {}, replayed);
+				sendText(res, status, text, headers);
 				return;
 			}
-			sendText(res, status, text, headers);
+			// Processed fully; the client gets the injected answer instead.
+			const lost = created && { id: created.id, apiKey: created.apiKey, ...(idemHeader !== undefined ? { idempotencyKey: idemHeader } : {}) };
+			this.failures.record(fault, lost);
+			if (fault.action === 'drop') {
+				log(status, { fault: 'after-commit', committedStatus: status, dropped: true }, replayed);
+				destroySocket(res);
+				return;
+			}
+			log(fault.action, { fault: 'after-commit', committedStatus: status }, replayed);
+			sendText(res, fault.action, this.errorText(clipmixErrorCode(fault.action), statusMessage(fault.action)));
 		};
-		const fail = (status: number, code: string, message: string) => finish(status, errorText(code, message));
+		const fail = (status: number, code: string, message: string) => finish(status, this.errorText(code, message));
 
 		// Read the body up front (so no answer leaves it unread on a keep-alive socket).
 		let body: unknown;
@@ -918,14 +1011,23 @@ export class ClipMixSim {
 
 		await this.failures.delay();
 
-		// 1. Injected failures: a status is answered at once (nothing processed); 'drop' processes the
-		//    request normally and destroys the socket instead of answering.
-		const injected = this.takeFailure();
-		if (typeof injected === 'number') {
-			fail(injected, clipmixErrorCode(injected), statusMessage(injected));
+		// 1. Injected failures. Before commit: answered at once (nothing processed, nothing cached), or the
+		//    socket destroyed. After commit (e.g. failNext(…, 'drop')): the request is processed normally
+		//    and finish() answers with the fault instead.
+		const injected = this.failures.take();
+		if (injected?.afterCommit) lateFault = injected;
+		else if (injected) {
+			this.failures.record(injected);
+			if (injected.action === 'drop') {
+				log(0, { fault: 'before-commit', dropped: true });
+				destroySocket(res);
+				return;
+			}
+			log(injected.action, { fault: 'before-commit' });
+			const message = injected.source === 'burst' ? 'Rate limit exceeded. Slow down and retry later.' : statusMessage(injected.action);
+			sendText(res, injected.action, this.errorText(clipmixErrorCode(injected.action), message));
 			return;
 		}
-		if (injected === 'drop') drop = true;
 
 		// 2. Authentication.
 		if (presented === undefined) {
@@ -947,7 +1049,7 @@ export class ClipMixSim {
 		if (mode === 'live' && !account.purchased) {
 			fail(
 				403,
-				'live_key_requires_purchase',
+				this.purchaseErrorCode,
 				'Live keys require one prior credit purchase on this account. Buy credits in the dashboard, or use your sk_test_ key.',
 			);
 			return;
@@ -998,6 +1100,7 @@ export class ClipMixSim {
 		}
 
 		const result = this.create(apiKey, keyInfo, route.service, body, idemHeader);
+		created = result.job;
 		if (cacheKey !== undefined && result.status < 500) {
 			this.idempotency.set(cacheKey, { fingerprint, status: result.status, text: result.text, storedAtSim: now });
 		}
@@ -1021,14 +1124,17 @@ export class ClipMixSim {
 		idempotencyKey: string | undefined,
 	): { status: number; text: string; job?: JobRecord } {
 		const v = validateClipMixCreate(service, body);
-		if ('error' in v) return { status: 400, text: errorText('invalid_request', v.error) };
+		if ('error' in v) {
+			const code = this.validationStatus === 422 ? 'validation_error' : 'invalid_request';
+			return { status: this.validationStatus, text: this.errorText(code, v.error) };
+		}
 		const test = keyInfo.mode === 'test';
 		const account = keyInfo.account;
 		const price = clipmixCost(service, v.input);
 		if (!test && account.credits < price) {
 			return {
 				status: 402,
-				text: errorText(
+				text: this.errorText(
 					'insufficient_credits',
 					`Insufficient credits: this ${service} job costs ${price} credits but your balance is ${account.credits}.`,
 				),
@@ -1169,12 +1275,17 @@ export class ClipMixSim {
 		if (method === 'POST' && p === '/fail-next') {
 			const count = Number(body.count);
 			const status = body.status === 'drop' ? 'drop' : Number(body.status);
+			if (body.afterCommit !== undefined && typeof body.afterCommit !== 'boolean') return err(400, 'afterCommit must be a boolean.');
 			try {
-				this.failNext(count, status);
+				this.failNext(count, status, { afterCommit: body.afterCommit as boolean | undefined });
 			} catch (e) {
 				return err(400, (e as Error).message);
 			}
 			ok(200, { ok: true, pendingFailures: this.pendingFailures() });
+			return;
+		}
+		if (method === 'GET' && p === '/faults') {
+			ok(200, this.faultStats());
 			return;
 		}
 		if (method === 'POST' && p === '/reset') {
@@ -1205,8 +1316,16 @@ export class ClipMixSim {
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
-function errorText(code: string, message: string): string {
-	return JSON.stringify({ error: { code, message } });
+/** A ClipMix error body in one of the `errorBody` shapes. */
+export function clipmixErrorText(shape: ClipMixErrorBody, code: string, message: string): string {
+	switch (shape) {
+		case 'nested':
+			return JSON.stringify({ error: { code, message } });
+		case 'flat':
+			return JSON.stringify({ error: code, message });
+		case 'code':
+			return JSON.stringify({ code, message });
+	}
 }
 
 function sendText(res: http.ServerResponse, status: number, text: string, headers: Record<string, string | number> = {}): void {
@@ -1219,15 +1338,16 @@ function sendText(res: http.ServerResponse, status: number, text: string, header
 	res.end(text);
 }
 
-/** Every ClipMix error: `{ "error": { "code": "...", "message": "..." } }`. */
+/** A ClipMix error; by default `{ "error": { "code": "...", "message": "..." } }` (admin errors always are). */
 export function sendClipMixError(
 	res: http.ServerResponse,
 	status: number,
 	code: string,
 	message: string,
 	headers: Record<string, string | number> = {},
+	shape: ClipMixErrorBody = 'nested',
 ): void {
-	sendText(res, status, errorText(code, message), headers);
+	sendText(res, status, clipmixErrorText(shape, code, message), headers);
 }
 
 function bearerKey(req: http.IncomingMessage): string | undefined {

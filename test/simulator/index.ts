@@ -2,21 +2,33 @@
  * Public entry point of the API simulator: `startSimulator()` starts the API server and the CDN server.
  * See README.md in this folder for the behaviour.
  */
-import { BlipixSim, type BlipixOptions, type BlipixRequestLogEntry, type BlipixStats, type SimVideo } from './blipix';
+import {
+	BlipixSim,
+	type BlipixErrorBody,
+	type BlipixOptions,
+	type BlipixRequestLogEntry,
+	type BlipixStats,
+	type SimVideo,
+} from './blipix';
 import { Cdn, type CdnRequest } from './cdn';
 import {
 	ClipMixSim,
 	type ClipMixCharge,
+	type ClipMixErrorBody,
 	type ClipMixHealth,
 	type ClipMixJobJson,
 	type ClipMixOptions,
 	type ClipMixRequestLogEntry,
+	type ClipMixResultShape,
 	type ClipMixService,
 	type SimJob,
 } from './clipmix';
 import type { DeliveryLogEntry, WebhookEvent } from './webhooks';
 import {
 	FailureInjector,
+	type FaultOptions,
+	type FaultStats,
+	type LostCreate,
 	Prng,
 	SimClock,
 	closeServer,
@@ -26,13 +38,16 @@ import {
 	urlFor,
 } from './server';
 
-export type { BlipixOptions, BlipixRequestLogEntry, BlipixStats, SimVideo, CdnRequest };
+export type { BlipixErrorBody, BlipixOptions, BlipixRequestLogEntry, BlipixStats, SimVideo, CdnRequest };
+export type { FaultOptions, FaultStats, LostCreate };
 export type {
 	ClipMixCharge,
+	ClipMixErrorBody,
 	ClipMixHealth,
 	ClipMixJobJson,
 	ClipMixOptions,
 	ClipMixRequestLogEntry,
+	ClipMixResultShape,
 	ClipMixService,
 	DeliveryLogEntry,
 	SimJob,
@@ -70,9 +85,19 @@ export interface SimulatorBlipix {
 	thumbnailFile(id: string): Buffer;
 	/** Exact bytes the CDN serves for that video's audioUrl. */
 	audioFile(id: string): Buffer;
-	/** The next `count` API requests (any key) get `status` without being processed. */
-	failNext(count: number, status: number): void;
-	/** Clear request log, stats, CDN request log, injected failures and rate-limit windows; keep accounts and videos. */
+	/**
+	 * The next `count` API requests (any key) get `status` (error body) or, with 'drop', a destroyed socket:
+	 * without being processed, or, with `afterCommit: true`, after being processed fully.
+	 */
+	failNext(count: number, status: number | 'drop', opts?: { afterCommit?: boolean }): void;
+	/** Injected answers since the last reset(), all keys together (per key: stats(apiKey)). */
+	faultStats(): FaultStats;
+	/**
+	 * Put a client IP (default: every IP) under the failed-auth block at once, as if it had just made
+	 * `failedAuthLimit.limit` failed authentications. Lasts `failedAuthLimit.windowMs` simulated ms or until reset().
+	 */
+	blockIp(ip?: string): void;
+	/** Clear request log, stats, fault stats, CDN request log, injected failures and rate-limit windows (IP blocks too); keep accounts and videos. */
 	reset(): void;
 }
 
@@ -103,9 +128,15 @@ export interface SimulatorClipMix {
 	deliveries(apiKey: string): DeliveryLogEntry[];
 	/** Every ClipMix API request (not admin, not the health page), oldest first. Cleared by reset(). */
 	requestLog: ClipMixRequestLogEntry[];
-	/** The next `count` ClipMix API requests get `status` unprocessed, or ('drop') are processed and get no answer. */
-	failNext(count: number, status: number | 'drop'): void;
-	/** Clear logs, ledger, idempotency cache, health windows, injected failures, deliveries and pending webhook retries. */
+	/**
+	 * The next `count` ClipMix API requests get `status` (error body) or, with 'drop', a destroyed socket.
+	 * `afterCommit` (default false for a status, true for 'drop'): processed fully first (job created,
+	 * credits charged, idempotent answer stored); otherwise nothing is processed.
+	 */
+	failNext(count: number, status: number | 'drop', opts?: { afterCommit?: boolean }): void;
+	/** Injected answers since the last reset(). */
+	faultStats(): FaultStats;
+	/** Clear logs, ledger, fault stats, idempotency cache, health windows, injected failures, deliveries and pending webhook retries. */
 	reset(): void;
 }
 
@@ -134,26 +165,15 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
 	const cdnPort = await listen(cdn.server, host, opts.cdnPort ?? 0);
 	const cdnUrl = urlFor(host, cdnPort);
 
-	const blipixOpts = opts.blipix ?? {};
-	const blipix = new BlipixSim({
-		clock,
-		prng: root.fork('blipix'),
-		failures: new FailureInjector({ errorRate: blipixOpts.errorRate, latencyMs: blipixOpts.latencyMs }, root.fork('blipix-failures')),
-		cdn,
-		cdnUrl,
-		options: blipixOpts,
-	});
-
-	const clipmixOpts = opts.clipmix ?? {};
-	const clipmix = new ClipMixSim({
-		clock,
-		prng: root.fork('clipmix'),
-		webhookPrng: root.fork('clipmix-webhooks'),
-		failures: new FailureInjector({ errorRate: clipmixOpts.errorRate, latencyMs: clipmixOpts.latencyMs }, root.fork('clipmix-failures')),
-		cdn,
-		cdnUrl,
-		options: clipmixOpts,
-	});
+	// Options are checked by the constructors below: close the CDN again if one of them throws.
+	let blipix: BlipixSim;
+	let clipmix: ClipMixSim;
+	try {
+		({ blipix, clipmix } = createSims(opts, clock, root, cdn, cdnUrl));
+	} catch (err) {
+		await closeServer(cdn.server);
+		throw err;
+	}
 
 	let url = '';
 	const server = createRouterServer([
@@ -212,7 +232,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
 			videoFile: (id) => blipix.videoFile(id),
 			thumbnailFile: (id) => blipix.thumbnailFile(id),
 			audioFile: (id) => blipix.audioFile(id),
-			failNext: (count, status) => blipix.failNext(count, status),
+			failNext: (count, status, o) => blipix.failNext(count, status, o),
+			faultStats: () => blipix.faultStats(),
+			blockIp: (ip) => blipix.blockIp(ip),
 			reset: () => blipix.reset(),
 		},
 		clipmix: {
@@ -231,7 +253,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
 			balance: (key) => clipmix.balance(key),
 			deliveries: (key) => clipmix.deliveries(key),
 			requestLog: clipmix.requestLog,
-			failNext: (count, status) => clipmix.failNext(count, status),
+			failNext: (count, status, o) => clipmix.failNext(count, status, o),
+			faultStats: () => clipmix.faultStats(),
 			reset: () => clipmix.reset(),
 		},
 		cdnRequests: cdn.requests,
@@ -242,4 +265,40 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
 			return closing;
 		},
 	};
+}
+
+/** The two APIs (their constructors throw on bad options). */
+function createSims(
+	opts: SimulatorOptions,
+	clock: SimClock,
+	root: Prng,
+	cdn: Cdn,
+	cdnUrl: string,
+): { blipix: BlipixSim; clipmix: ClipMixSim } {
+	const blipixOpts = opts.blipix ?? {};
+	const blipix = new BlipixSim({
+		clock,
+		prng: root.fork('blipix'),
+		failures: new FailureInjector(
+			{ errorRate: blipixOpts.errorRate, latencyMs: blipixOpts.latencyMs, faults: blipixOpts.faults },
+			root.fork('blipix-failures'),
+		),
+		cdn,
+		cdnUrl,
+		options: blipixOpts,
+	});
+	const clipmixOpts = opts.clipmix ?? {};
+	const clipmix = new ClipMixSim({
+		clock,
+		prng: root.fork('clipmix'),
+		webhookPrng: root.fork('clipmix-webhooks'),
+		failures: new FailureInjector(
+			{ errorRate: clipmixOpts.errorRate, latencyMs: clipmixOpts.latencyMs, faults: clipmixOpts.faults },
+			root.fork('clipmix-failures'),
+		),
+		cdn,
+		cdnUrl,
+		options: clipmixOpts,
+	});
+	return { blipix, clipmix };
 }

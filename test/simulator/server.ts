@@ -149,6 +149,16 @@ export class SlidingWindow {
 		return Math.max(0, this.limit - this.count(key));
 	}
 
+	/** Simulated ms until `key` is below its limit again (0 when it is not exhausted). */
+	msUntilAvailable(key: string): number {
+		const n = this.count(key);
+		if (n < this.limit) return 0;
+		const list = this.hits.get(key);
+		// The hit whose leaving brings the count below the limit (the oldest one when count == limit).
+		const leaving = list?.[n - this.limit];
+		return leaving === undefined ? this.windowMs : leaving + this.windowMs - this.clock.now();
+	}
+
 	clear(): void {
 		this.hits.clear();
 	}
@@ -158,15 +168,89 @@ export class SlidingWindow {
 // Failure injection
 // ---------------------------------------------------------------------------------------------
 
+/** Random faults and rate-limit bursts, per API request (see README.md, "Faults"). */
+export interface FaultOptions {
+	/** Probability (0..1) that a request is answered with a random 500/502/503; default 0. */
+	serverErrorRate?: number;
+	/** Probability (0..1) that a request's socket is destroyed without an answer; default 0. */
+	resetRate?: number;
+	/** Share (0..1) of those faults that strike after the request was fully processed; default 0 (all before). */
+	afterCommitShare?: number;
+	/** Every `everyRequests`-th request starts a burst: it and the next `length - 1` requests get 429, unprocessed. */
+	rateLimitBursts?: { everyRequests: number; length: number };
+}
+
 export interface FailureOptions {
-	/** Fraction (0..1) of requests answered with a random 500/502/503. */
+	/** Fraction (0..1) of requests answered with a random 500/502/503 (before processing). */
 	errorRate?: number;
 	/** Real ms added before every response. */
 	latencyMs?: number;
+	faults?: FaultOptions;
 }
 
+/** What happens to one request instead of (or after) its normal answer. */
+export interface InjectedFault {
+	/** An HTTP status to answer with (error body), or 'drop': destroy the socket without any answer. */
+	action: number | 'drop';
+	/** false: answered without processing anything; true: processed fully first, then answered with `action`. */
+	afterCommit: boolean;
+	source: 'failNext' | 'burst' | 'faults' | 'errorRate';
+}
+
+/** A create that was committed (video/job made, credits charged) but whose answer was lost to an injected fault. */
+export interface LostCreate {
+	/** Video or job id. */
+	id: string;
+	apiKey: string;
+	/** Real ms epoch. */
+	at: number;
+	/** What the client got instead of the 201: the injected status, or 'reset' (no answer). */
+	answer: number | 'reset';
+	idempotencyKey?: string;
+}
+
+/** Counts of injected answers (every source: failNext, rateLimitBursts, faults, errorRate). Cleared by reset(). */
+export interface FaultStats {
+	/** Injected answers given without processing anything (burst 429s and resets included). */
+	beforeCommit: number;
+	/** Injected answers given after the request was fully processed (resets included). */
+	afterCommit: number;
+	/** Of all injected answers, those that destroyed the socket instead of answering. */
+	resets: number;
+	/** 429s of rateLimitBursts (also counted in beforeCommit). */
+	burst429s: number;
+	/** Committed creates whose answer was an injected error or a reset, oldest first (last 100 000). */
+	lostCreates: LostCreate[];
+}
+
+export function emptyFaultStats(): FaultStats {
+	return { beforeCommit: 0, afterCommit: 0, resets: 0, burst429s: 0, lostCreates: [] };
+}
+
+const SERVER_ERRORS = [500, 502, 503] as const;
+const LOST_CREATES_MAX = 100_000;
+
+function checkRate(name: string, v: number): number {
+	if (!(v >= 0 && v <= 1)) throw new Error(`${name} must be within 0..1`);
+	return v;
+}
+
+/**
+ * Decides, per API request, whether an injected failure replaces its answer: the `failNext` queue first,
+ * then a rate-limit burst, then the random `faults`, then `errorRate`. `errorRate` and `faults` each draw
+ * from their own seeded stream (`faults` always draws three numbers per request, so changing one of its
+ * rates or the after-commit share does not move which requests the others hit).
+ */
 export class FailureInjector {
-	private queue: Array<{ count: number; status: number }> = [];
+	private queue: Array<{ count: number; action: number | 'drop'; afterCommit: boolean }> = [];
+	private readonly faultPrng: Prng;
+	private readonly serverErrorRate: number;
+	private readonly resetRate: number;
+	private readonly afterCommitShare: number;
+	private readonly bursts: { everyRequests: number; length: number } | undefined;
+	private requests = 0;
+	private burstLeft = 0;
+	private stats = emptyFaultStats();
 	errorRate: number;
 	latencyMs: number;
 
@@ -174,42 +258,101 @@ export class FailureInjector {
 		opts: FailureOptions,
 		private readonly prng: Prng,
 	) {
-		this.errorRate = opts.errorRate ?? 0;
+		this.errorRate = checkRate('errorRate', opts.errorRate ?? 0);
 		this.latencyMs = opts.latencyMs ?? 0;
-		if (!(this.errorRate >= 0 && this.errorRate <= 1)) throw new Error('errorRate must be within 0..1');
 		if (!(this.latencyMs >= 0)) throw new Error('latencyMs must be >= 0');
+		const f = opts.faults ?? {};
+		this.serverErrorRate = checkRate('faults.serverErrorRate', f.serverErrorRate ?? 0);
+		this.resetRate = checkRate('faults.resetRate', f.resetRate ?? 0);
+		if (this.serverErrorRate + this.resetRate > 1) throw new Error('faults.serverErrorRate + faults.resetRate must be <= 1');
+		this.afterCommitShare = checkRate('faults.afterCommitShare', f.afterCommitShare ?? 0);
+		if (f.rateLimitBursts) {
+			const { everyRequests, length } = f.rateLimitBursts;
+			if (!Number.isInteger(everyRequests) || everyRequests < 1) throw new Error('faults.rateLimitBursts.everyRequests must be an integer >= 1');
+			if (!Number.isInteger(length) || length < 0) throw new Error('faults.rateLimitBursts.length must be a non-negative integer');
+			this.bursts = { everyRequests, length };
+		}
+		// Forking reads the state without advancing it: the errorRate stream is the same as without faults.
+		this.faultPrng = prng.fork('faults');
 	}
 
-	/** The next `count` requests get `status` without being processed (queued after earlier calls). */
-	failNext(count: number, status: number): void {
+	/**
+	 * The next `count` requests get `action` (a status, or 'drop' for a destroyed socket), without being
+	 * processed, or with `afterCommit` after being processed fully. Queued after earlier calls.
+	 */
+	failNext(count: number, action: number | 'drop', afterCommit = false): void {
 		if (!Number.isInteger(count) || count < 0) throw new Error('count must be a non-negative integer');
-		if (!Number.isInteger(status) || status < 100 || status > 599) throw new Error('status must be an HTTP status code');
-		if (count > 0) this.queue.push({ count, status });
+		if (action !== 'drop' && (!Number.isInteger(action) || action < 100 || action > 599)) {
+			throw new Error('status must be an HTTP status code or "drop"');
+		}
+		if (count > 0) this.queue.push({ count, action, afterCommit });
 	}
 
-	/** Pending injected failures. */
+	/** Pending failNext failures. */
 	pending(): number {
 		return this.queue.reduce((sum, q) => sum + q.count, 0);
 	}
 
-	/** Status to inject for this request, if any (consumes one queued failure or rolls `errorRate`). */
-	take(): number | undefined {
+	/** The fault to inject for this request, if any. Call exactly once per API request. */
+	take(): InjectedFault | undefined {
+		this.requests++;
+		if (this.bursts && this.bursts.length > 0 && this.requests % this.bursts.everyRequests === 0) {
+			this.burstLeft = this.bursts.length;
+		}
+		const inBurst = this.burstLeft > 0;
+		if (inBurst) this.burstLeft--;
+		let random: InjectedFault | undefined;
+		if (this.serverErrorRate > 0 || this.resetRate > 0) {
+			const [kind, where, which] = [this.faultPrng.next(), this.faultPrng.next(), this.faultPrng.next()];
+			const afterCommit = where < this.afterCommitShare;
+			if (kind < this.serverErrorRate) {
+				random = { action: SERVER_ERRORS[Math.floor(which * SERVER_ERRORS.length)], afterCommit, source: 'faults' };
+			} else if (kind < this.serverErrorRate + this.resetRate) {
+				random = { action: 'drop', afterCommit, source: 'faults' };
+			}
+		}
+
 		const head = this.queue[0];
 		if (head) {
 			head.count--;
 			if (head.count <= 0) this.queue.shift();
-			return head.status;
+			return { action: head.action, afterCommit: head.afterCommit, source: 'failNext' };
 		}
-		if (this.errorRate > 0 && this.prng.next() < this.errorRate) return this.prng.pick([500, 502, 503]);
+		if (inBurst) return { action: 429, afterCommit: false, source: 'burst' };
+		if (random) return random;
+		if (this.errorRate > 0 && this.prng.next() < this.errorRate) {
+			return { action: this.prng.pick(SERVER_ERRORS), afterCommit: false, source: 'errorRate' };
+		}
 		return undefined;
+	}
+
+	/** Count an injected answer once it was given; `lost` names the create it hid (after-commit only). */
+	record(fault: InjectedFault, lost?: Omit<LostCreate, 'at' | 'answer'>): void {
+		if (fault.afterCommit) this.stats.afterCommit++;
+		else this.stats.beforeCommit++;
+		if (fault.action === 'drop') this.stats.resets++;
+		if (fault.source === 'burst') this.stats.burst429s++;
+		if (lost && fault.afterCommit) {
+			const list = this.stats.lostCreates;
+			list.push({ ...lost, at: Date.now(), answer: fault.action === 'drop' ? 'reset' : fault.action });
+			if (list.length > LOST_CREATES_MAX) list.splice(0, list.length - LOST_CREATES_MAX);
+		}
+	}
+
+	faultStats(): FaultStats {
+		return { ...this.stats, lostCreates: this.stats.lostCreates.map((c) => ({ ...c })) };
 	}
 
 	async delay(): Promise<void> {
 		if (this.latencyMs > 0) await sleep(this.latencyMs);
 	}
 
+	/** Drop pending failNext failures, clear the fault stats and restart the burst request count. */
 	reset(): void {
 		this.queue = [];
+		this.stats = emptyFaultStats();
+		this.requests = 0;
+		this.burstLeft = 0;
 	}
 }
 
@@ -312,6 +455,12 @@ export async function readJsonBody(req: http.IncomingMessage, limitBytes = 100 *
 	} catch (err) {
 		throw new HttpError(400, `Invalid JSON body: ${(err as Error).message}`);
 	}
+}
+
+/** End the connection without any response (the client sees a reset / "socket hang up"). */
+export function destroySocket(res: http.ServerResponse): void {
+	res.socket?.destroy();
+	res.destroy();
 }
 
 /** Drain (and ignore) a request body so the connection can be reused. */
