@@ -33,7 +33,7 @@ const dist = (path: string) => require(join(root, 'dist', path));
 const { Blipix } = dist('nodes/Blipix/Blipix.node.js');
 const { BlipixWaitForRender } = dist('nodes/BlipixWaitForRender/BlipixWaitForRender.node.js');
 const { BlipixApi } = dist('credentials/BlipixApi.credentials.js');
-const { clock } = dist('nodes/shared/clock.js') as { clock: { scale: number } };
+const { clock } = dist('nodes/shared/clock.js') as { clock: { follow(scale: number, apiNow: number): void } };
 const { downloadToBinary } = dist('nodes/shared/download.js');
 const { ClipMixTrigger } = dist('nodes/ClipMixTrigger/ClipMixTrigger.node.js');
 const { ClipMixApi } = dist('credentials/ClipMixApi.credentials.js');
@@ -326,7 +326,7 @@ function table(header: string[], rows: Array<Array<string | number>>): string {
 
 async function main() {
 	const sim = await startSimulator({ timeScale: TIME_SCALE, seed: 3 });
-	clock.scale = TIME_SCALE;
+	clock.follow(TIME_SCALE, sim.simNow());
 	const polls: PollResult[] = [];
 	for (const n of SIZES) {
 		console.log(`[bench] polling N=${n}…`);

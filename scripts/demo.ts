@@ -25,7 +25,9 @@ const { BlipixWaitForRender } = require(join(root, 'dist/nodes/BlipixWaitForRend
 	BlipixWaitForRender: new () => INodeType;
 };
 const { BlipixApi } = require(join(root, 'dist/credentials/BlipixApi.credentials.js'));
-const { clock } = require(join(root, 'dist/nodes/shared/clock.js')) as { clock: { scale: number } };
+const { clock } = require(join(root, 'dist/nodes/shared/clock.js')) as {
+	clock: { follow(scale: number, apiNow: number): void };
+};
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 const SIM_TIME_SCALE = 60;
@@ -47,7 +49,7 @@ async function connect(): Promise<Target> {
 		return { baseUrl, apiKey };
 	}
 	const sim = await startSimulator({ timeScale: SIM_TIME_SCALE, seed: 42 });
-	clock.scale = SIM_TIME_SCALE;
+	clock.follow(SIM_TIME_SCALE, sim.simNow());
 	log(`No BLIPIX_API_KEY set: using the embedded simulator at ${sim.blipix.baseUrl} (${SIM_TIME_SCALE}x speed).`);
 	return { baseUrl: sim.blipix.baseUrl, apiKey: sim.blipix.apiKey, sim };
 }

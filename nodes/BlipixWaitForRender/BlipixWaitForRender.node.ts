@@ -3,8 +3,7 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { renderWaitProperties, waitForRenders } from '../shared/blipix/renderWait';
 import { toNodeError } from '../shared/errors';
-import type { WaitEntry } from '../shared/jobWait';
-import { WAIT_OUTPUT_NAMES } from '../shared/jobWait';
+import { WAIT_OUTPUT_NAMES, planFromItems } from '../shared/jobWait';
 import { requireText } from '../shared/validation';
 
 export class BlipixWaitForRender implements INodeType {
@@ -44,11 +43,9 @@ export class BlipixWaitForRender implements INodeType {
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		try {
-			const entries: WaitEntry[] = this.getInputData().map((_, itemIndex) => ({
-				itemIndex,
-				jobId: requireText(this, 'videoId', 'Video ID', itemIndex),
-			}));
-			return await waitForRenders(this, entries);
+			// An item without a Video ID goes to "Failed or Timed Out"; the others are still waited on.
+			const plan = planFromItems(this, (itemIndex) => requireText(this, 'videoId', 'Video ID', itemIndex));
+			return await waitForRenders(this, plan);
 		} catch (error) {
 			throw toNodeError(this.getNode(), error);
 		}

@@ -8,6 +8,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
+import { resultUrlFieldProperty, resultUrlOf } from '../shared/clipmix/resultUrl';
 import { CLIPMIX_SERVICES, CLIPMIX_SERVICE_KEYS } from '../shared/clipmix/services';
 import { optionsProperty } from '../shared/descriptions';
 import { checkSignature, deliveryKey, readEvent, rememberDelivery } from '../shared/clipmix/webhooks';
@@ -95,6 +96,7 @@ export class ClipMixTrigger implements INodeType {
 				displayOptions: { show: { verifySignature: [false] } },
 			},
 			optionsProperty([
+				{ ...resultUrlFieldProperty, description: `${String(resultUrlFieldProperty.description)} The URL found is output as resultUrl.` },
 				{
 					displayName: 'Include Headers',
 					name: 'includeHeaders',
@@ -191,7 +193,7 @@ export class ClipMixTrigger implements INodeType {
 					jobId: (job.id as string | undefined) ?? null,
 					service: service ?? (job.service as string | undefined) ?? null,
 					status: (job.status as string | undefined) ?? null,
-					resultUrl: (job.result_url as string | undefined) ?? (job.resultUrl as string | undefined) ?? null,
+					resultUrl: resultUrlOf(job, String(options.resultUrlField ?? '')).url ?? null,
 					test: job.test === true,
 					receivedAt: new Date().toISOString(),
 					payload: payload as IDataObject,

@@ -1,6 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
+import { canceledError } from './errors';
 import type { PollOutcome, PollSnapshot, PollSource } from './poller';
 import { describeProgress, formatDuration, waitForJobs } from './poller';
 
@@ -16,7 +17,9 @@ export function outputsWhenWaiting(condition: string): `={{${string}}}` {
 	return `={{ ${condition} ? [{ type: "main", displayName: "${ready}" }, { type: "main", displayName: "${failed}" }] : ["main"] }}`;
 }
 
-/** Poll Interval and Max Wait, for every node or option that waits on jobs. */
+const FOR_ALL_ITEMS = 'One wait serves all input items, so this takes one value for all of them';
+
+/** Poll Interval and Max Wait, for every node or option that waits on jobs: one value per node. */
 export function pollProperties(costHint: string): INodeProperties[] {
 	return [
 		{
@@ -25,7 +28,8 @@ export function pollProperties(costHint: string): INodeProperties[] {
 			type: 'number',
 			typeOptions: { minValue: MIN_POLL_INTERVAL_SECONDS },
 			default: 20,
-			description: 'How often to check',
+			noDataExpression: true,
+			description: `How often to check. ${FOR_ALL_ITEMS}.`,
 			hint: costHint,
 		},
 		{
@@ -34,7 +38,8 @@ export function pollProperties(costHint: string): INodeProperties[] {
 			type: 'number',
 			typeOptions: { minValue: 1, maxValue: MAX_WAIT_MINUTES },
 			default: 30,
-			description: 'Jobs not finished by then go to the "Failed or Timed Out" output with what is known about them',
+			noDataExpression: true,
+			description: `Jobs not finished by then go to the "Failed or Timed Out" output with what is known about them. ${FOR_ALL_ITEMS}.`,
 		},
 	];
 }
@@ -43,16 +48,17 @@ export const onFailureProperty: INodeProperties = {
 	displayName: 'On Failure',
 	name: 'onFailure',
 	type: 'options',
+	noDataExpression: true,
 	options: [
 		{
 			name: 'Send to "Failed or Timed Out" Output',
 			value: 'output',
-			description: 'Failed and timed-out jobs continue on the second output',
+			description: 'Failed and timed-out jobs, and items that could not be waited on, continue on the second output',
 		},
 		{
 			name: 'Stop the Workflow',
 			value: 'error',
-			description: 'Any failed or timed-out job stops the workflow with an error',
+			description: 'Any of them stops the workflow with an error that names every job',
 		},
 	],
 	default: 'output',
@@ -66,8 +72,22 @@ export interface WaitEntry {
 	json?: IDataObject;
 }
 
+/** An input item that cannot be waited on (no job ID, or its create failed), and why. */
+export interface NotWaitable {
+	itemIndex: number;
+	json: IDataObject;
+	reason: string;
+}
+
+/** What a wait is asked to do: the items to wait on, and those it can only report. */
+export interface WaitPlan {
+	entries: WaitEntry[];
+	notWaitable: NotWaitable[];
+}
+
 export interface JobWaitOptions<Job> {
-	source: PollSource<Job>;
+	/** How to look at the jobs; a cycle's lookups may take at most one poll interval. */
+	source(pollIntervalMs: number): PollSource<Job>;
 	/** "videos", "jobs": for messages. */
 	noun: string;
 	/** "rendering", "processing": what the pending ones are doing. */
@@ -76,7 +96,10 @@ export interface JobWaitOptions<Job> {
 	toReadyItem(job: Job, entry: WaitEntry): Promise<INodeExecutionData>;
 }
 
-function readPollSettings(ctx: IExecuteFunctions) {
+export type WaitOutputs = [INodeExecutionData[], INodeExecutionData[]];
+
+/** A wait's node-level settings; they come from item 0 (the properties take no expressions). */
+function readWaitSettings(ctx: IExecuteFunctions) {
 	const node = ctx.getNode();
 	const pollInterval = Number(ctx.getNodeParameter('pollInterval', 0, 20));
 	const maxWait = Number(ctx.getNodeParameter('maxWait', 0, 30));
@@ -97,26 +120,68 @@ function readPollSettings(ctx: IExecuteFunctions) {
 	};
 }
 
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+const descriptionOf = (error: unknown) => (error as { description?: string } | undefined)?.description ?? undefined;
+
+/** "abc, def, … (12)": enough ids to find every job, without flooding the message. */
+function listIds(ids: string[]): string {
+	return ids.length > 20 ? `${ids.slice(0, 20).join(', ')}, … (${ids.length} in all)` : ids.join(', ');
+}
+
+/** The wait plan for items that carry a job ID (`readJobId` throws for an item that has none). */
+export function planFromItems(ctx: IExecuteFunctions, readJobId: (itemIndex: number) => string): WaitPlan {
+	const plan: WaitPlan = { entries: [], notWaitable: [] };
+	ctx.getInputData().forEach((item, itemIndex) => {
+		try {
+			plan.entries.push({ itemIndex, jobId: readJobId(itemIndex) });
+		} catch (error) {
+			plan.notWaitable.push({ itemIndex, json: item.json, reason: messageOf(error) });
+		}
+	});
+	return plan;
+}
+
+/** The wait plan for a Create's results: items whose create failed have no job to wait on. */
+export function planFromCreated(results: INodeExecutionData[]): WaitPlan {
+	const plan: WaitPlan = { entries: [], notWaitable: [] };
+	for (const result of results) {
+		const itemIndex = (result.pairedItem as { item: number }).item;
+		// A failed create's item (Continue On Fail, or kept for the second output) has no id.
+		if (typeof result.json.id === 'string') {
+			plan.entries.push({ itemIndex, jobId: result.json.id, json: result.json });
+		} else {
+			const reason = [result.json.error, result.json.description].filter(Boolean).join(' ');
+			plan.notWaitable.push({ itemIndex, json: result.json, reason: reason || 'The create returned no ID' });
+		}
+	}
+	return plan;
+}
+
 /**
- * Waits on all entries' jobs together and sorts the items into [ready, failedOrTimedOut].
- * The one place that turns poll outcomes into n8n outputs, for every API.
+ * Waits on all entries' jobs together and sorts every item into [ready, failedOrTimedOut].
+ * The one place that turns poll outcomes into n8n outputs, for every API. Whatever goes wrong
+ * with one item (a failed job, a timeout, a file that would not download, no job to wait on)
+ * puts that item on the second output with its reason and everything known, so one item never
+ * costs the others their results; "Stop the Workflow" instead fails naming every job.
  */
 export async function waitAndSort<Job extends IDataObject>(
 	ctx: IExecuteFunctions,
-	entries: WaitEntry[],
+	plan: WaitPlan,
 	options: JobWaitOptions<Job>,
-): Promise<[INodeExecutionData[], INodeExecutionData[]]> {
-	const settings = readPollSettings(ctx);
+): Promise<WaitOutputs> {
+	const settings = readWaitSettings(ctx);
 	const manualRun = ctx.getMode() === 'manual';
-	const nodeName = ctx.getNode().name;
+	const node = ctx.getNode();
+	const signal = ctx.getExecutionCancelSignal();
+	const { entries } = plan;
 
-	const outcomes = await waitForJobs([...new Set(entries.map((entry) => entry.jobId))], options.source, {
+	const outcomes = await waitForJobs([...new Set(entries.map((entry) => entry.jobId))], options.source(settings.pollIntervalMs), {
 		pollIntervalMs: settings.pollIntervalMs,
 		maxWaitMs: settings.maxWaitMs,
-		signal: ctx.getExecutionCancelSignal(),
+		signal,
 		onCycle: (progress) => {
 			const line = describeProgress(progress, options.pendingWord);
-			ctx.logger.info(`${nodeName}: ${line}`);
+			ctx.logger.info(`${node.name}: ${line}`);
 			if (manualRun) ctx.sendMessageToUI(line);
 		},
 	});
@@ -126,58 +191,59 @@ export async function waitAndSort<Job extends IDataObject>(
 	for (const entry of entries) {
 		const outcome = outcomes.get(entry.jobId) as PollOutcome<Job>;
 		const pairedItem = { item: entry.itemIndex };
+		// The last state seen; the create's answer only when the job was never seen since.
+		const known = { ...(outcome.job ?? entry.json), id: entry.jobId };
+		const elapsedSeconds = Math.round(outcome.elapsedMs / 1000);
 		if (outcome.result === 'ready') {
-			ready.push({ ...(await options.toReadyItem(outcome.job as Job, entry)), pairedItem });
+			try {
+				ready.push({ ...(await options.toReadyItem(outcome.job as Job, entry)), pairedItem });
+			} catch (error) {
+				if (signal?.aborted) throw canceledError(node, entry.itemIndex);
+				const reason = [messageOf(error), descriptionOf(error)].filter(Boolean).join('. ');
+				failed.push({ json: { ...known, waitResult: 'fileFailed', reason, elapsedSeconds }, pairedItem });
+			}
 			continue;
 		}
-		failed.push({
-			json: {
-				// The last state seen; the create's answer only when the job was never seen since.
-				...(outcome.job ?? entry.json),
-				id: entry.jobId,
-				waitResult: outcome.result,
-				reason: outcome.reason,
-				elapsedSeconds: Math.round(outcome.elapsedMs / 1000),
-			},
-			pairedItem,
-		});
+		failed.push({ json: { ...known, waitResult: outcome.result, reason: outcome.reason, elapsedSeconds }, pairedItem });
 	}
+	for (const { itemIndex, json, reason } of plan.notWaitable) {
+		failed.push({ json: { ...json, waitResult: 'notWaited', reason }, pairedItem: { item: itemIndex } });
+	}
+	const byItem = (a: INodeExecutionData, b: INodeExecutionData) =>
+		(a.pairedItem as { item: number }).item - (b.pairedItem as { item: number }).item;
+	failed.sort(byItem);
 
 	if (settings.onFailure === 'error' && failed.length > 0) {
+		const total = entries.length + plan.notWaitable.length;
 		const summary = failed
 			.slice(0, 5)
-			.map(({ json }) => `${String(json.id)} (${json.waitResult === 'timedOut' ? 'timed out' : 'failed'})`)
+			.map(({ json, pairedItem }) => `${typeof json.id === 'string' ? json.id : `item ${(pairedItem as { item: number }).item}`} (${String(json.waitResult)})`)
 			.join(', ');
+		const finishedIds = ready.map(({ json }) => String(json.id));
+		const failedIds = failed.map(({ json }) => json.id).filter((id): id is string => typeof id === 'string');
 		throw new NodeOperationError(
-			ctx.getNode(),
-			`${failed.length} of ${entries.length} ${options.noun} did not finish: ${summary}${failed.length > 5 ? ', …' : ''}`,
+			node,
+			`${failed.length} of ${total} ${options.noun} did not finish: ${summary}${failed.length > 5 ? ', …' : ''}`,
 			{
-				description: `${ready.length} finished. Waited up to ${formatDuration(settings.maxWaitMs)}. Choose "Send to 'Failed or Timed Out' Output" under On Failure to keep the workflow going.`,
+				description: [
+					failedIds.length ? `Not finished: ${listIds(failedIds)}.` : '',
+					finishedIds.length ? `Finished (paid, fetch them with their ID): ${listIds(finishedIds)}.` : '',
+					`Waited up to ${formatDuration(settings.maxWaitMs)}. Choose "Send to 'Failed or Timed Out' Output" under On Failure to keep the workflow going with every item.`,
+				]
+					.filter(Boolean)
+					.join(' '),
 			},
 		);
 	}
 	return [ready, failed];
 }
 
-/**
- * For a Create with its "wait" switch on: waits on the jobs the items created, as the
- * matching wait operation would. Items that failed to create (Continue On Fail) never
- * started a job, so they go to "Failed or Timed Out" as they are.
- */
-export async function waitForCreated(
-	results: INodeExecutionData[],
-	wait: (entries: WaitEntry[]) => Promise<[INodeExecutionData[], INodeExecutionData[]]>,
-): Promise<INodeExecutionData[][]> {
-	const created = results.filter((result) => typeof result.json.id === 'string');
-	const notCreated = results.filter((result) => typeof result.json.id !== 'string');
-	const [ready, failed] = await wait(
-		created.map((result) => ({
-			itemIndex: (result.pairedItem as { item: number }).item,
-			jobId: result.json.id as string,
-			json: result.json,
-		})),
+/** Whether a Create with its wait switch on keeps a failed item as an output item (On Failure). */
+export function keepsFailedItems(ctx: IExecuteFunctions, waitSwitch: string): boolean {
+	return (
+		(ctx.getNodeParameter(waitSwitch, 0, false) as boolean) &&
+		ctx.getNodeParameter('onFailure', 0, 'output') === 'output'
 	);
-	return [ready, [...failed, ...notCreated]];
 }
 
 /**

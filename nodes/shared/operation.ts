@@ -6,9 +6,15 @@ import type {
 } from 'n8n-workflow';
 
 /** An action that runs once per input item; `outputs` may then shape all items' results. */
-export interface PerItemOperation {
+export interface PerItemOperation<Prepared = unknown> {
 	description?: INodeProperties[];
-	execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]>;
+	/** "videos", "jobs": set when each result is something paid for, which a node-level error then names. */
+	paidNoun?: string;
+	/** Runs once before the items, e.g. one credit check for the whole batch. */
+	prepare?(this: IExecuteFunctions): Promise<Prepared>;
+	execute(this: IExecuteFunctions, itemIndex: number, prepared: Prepared): Promise<INodeExecutionData[]>;
+	/** Whether a failed item is kept as an output item even without Continue On Fail (a wait's second output). */
+	keepsFailedItems?(this: IExecuteFunctions): boolean;
 	/** Turns all items' results into the node's outputs, when that is more than one list. */
 	outputs?(this: IExecuteFunctions, results: INodeExecutionData[]): Promise<INodeExecutionData[][]>;
 }

@@ -1,6 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
+import type { NodeError } from './errors';
 import { toNodeError } from './errors';
 import type { NodeOperation } from './operation';
 
@@ -39,13 +40,15 @@ async function runOperation(this: IExecuteFunctions, operations: OperationTable)
 
 	if ('executeAll' in action) return await action.executeAll.call(this);
 
+	const prepared = await action.prepare?.call(this);
+	const keepFailed = this.continueOnFail() || action.keepsFailedItems?.call(this) === true;
 	const returnData: INodeExecutionData[] = [];
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		try {
-			const results = await action.execute.call(this, itemIndex);
+			const results = await action.execute.call(this, itemIndex, prepared);
 			for (const result of results) returnData.push({ ...result, pairedItem: { item: itemIndex } });
 		} catch (error) {
-			if (!this.continueOnFail()) throw toNodeError(this.getNode(), error, itemIndex);
+			if (!keepFailed) throw withPaidResults(toNodeError(this.getNode(), error, itemIndex), returnData, action.paidNoun);
 			returnData.push({
 				json: { error: (error as Error).message, description: (error as { description?: string }).description },
 				pairedItem: { item: itemIndex },
@@ -53,4 +56,16 @@ async function runOperation(this: IExecuteFunctions, operations: OperationTable)
 		}
 	}
 	return action.outputs ? await action.outputs.call(this, returnData) : [returnData];
+}
+
+/**
+ * A node-level error after some items already made paid things: their ids go into the error's
+ * description, so none of them is lost from sight even though the node outputs nothing.
+ */
+function withPaidResults(error: NodeError, results: INodeExecutionData[], paidNoun?: string): NodeError {
+	const ids = results.map((result) => result.json.id).filter((id): id is string => typeof id === 'string');
+	if (!paidNoun || ids.length === 0) return error;
+	const made = `Before this error, ${ids.length} ${paidNoun} were created and are paid for: ${ids.join(', ')}. Look them up by ID instead of running those items again.`;
+	error.description = [error.description, made].filter(Boolean).join(' ');
+	return error;
 }

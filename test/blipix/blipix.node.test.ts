@@ -304,8 +304,14 @@ describe('Blipix API errors', () => {
 		expect(read.error).toBeUndefined();
 
 		sim.blipix.failNext(1, 502);
-		const create = await run({ resource: 'video', operation: 'create', prompt: 'x', voice: 'alloy' }, { apiKey });
-		expect(create.error?.message).toBe('Blipix had a server problem (HTTP 502)');
+		const create = await run(
+			{ resource: 'video', operation: 'create', prompt: 'x', voice: 'alloy', checkCredits: false },
+			{ apiKey },
+		);
+		expect(create.error?.message).toBe(
+			'Blipix did not confirm this create (it answered HTTP 502); it was not sent again, because a second create could pay twice',
+		);
+		expect(create.error?.description).toMatch(/^No new video appeared on your Blipix account since it was sent/);
 		expect(sim.blipix.stats(apiKey)).toMatchObject({ creates: 0, creditsSpent: 0 });
 		expect(sim.blipix.requestLog.filter((r) => r.apiKey === apiKey && r.method === 'POST')).toHaveLength(1);
 	});

@@ -194,7 +194,7 @@ describe('Blipix Wait for Render', () => {
 
 	it('rejects a poll interval under 5 s before any request', async () => {
 		const apiKey = sim.blipix.createAccount();
-		const { error } = await run(apiKey, [{ id: 'abc' }], [waitNode({ pollInterval: '={{ 1 }}' })]);
+		const { error } = await run(apiKey, [{ id: 'abc' }], [waitNode({ pollInterval: 1 })]);
 		expect(error?.message).toBe('Poll Interval must be at least 5 seconds, not 1');
 		expect(sim.blipix.stats(apiKey).requests).toBe(0);
 	});

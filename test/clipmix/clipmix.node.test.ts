@@ -75,7 +75,7 @@ describe('ClipMix creates and gets, for every service', () => {
 		[
 			'translation',
 			{ resource: 'translation', operation: 'create', videoUrl: 'https://cdn.example.com/ep12.mp4', targetLanguages: ['es', 'de'], voiceCloning: true, qualityTier: 'premium' },
-			{ video_url: 'https://cdn.example.com/ep12.mp4', target_languages: ['es', 'de'], voice_cloning: true, quality_tier: 'premium' },
+			{ video_url: 'https://cdn.example.com/ep12.mp4', target_languages: ['es', 'de'], voice_cloning: true, tier: 'premium' },
 			380,
 		],
 		[
@@ -87,7 +87,7 @@ describe('ClipMix creates and gets, for every service', () => {
 		[
 			'avatar',
 			{ resource: 'avatar', operation: 'create', faceImageUrl: 'https://p.example.com/face.jpg', avatarInput: 'script', script: 'Hello there', durationSeconds: 30, qualityTier: 'balanced' },
-			{ face_image_url: 'https://p.example.com/face.jpg', script: 'Hello there', duration_seconds: 30, quality_tier: 'balanced' },
+			{ face_image_url: 'https://p.example.com/face.jpg', script: 'Hello there', duration_seconds: 30, tier: 'balanced' },
 			450,
 		],
 	];
@@ -222,7 +222,7 @@ describe('ClipMix waiting and downloading', () => {
 		const created = await run(apiKey, [clipMix({ resource: 'translation', operation: 'create', videoUrl: 'https://v.example.com/a.mp4?x=[render:30]', targetLanguages: ['fr'], qualityTier: 'standard' })]);
 		const id = created.json('ClipMix')[0].id as string;
 		const early = await run(apiKey, [clipMix({ resource: 'job', operation: 'downloadResult', service: 'translation', jobId: id })]);
-		expect(early.error?.message).toBe(`Job "${id}" has no result yet`);
+		expect(early.error?.message).toBe(`Job "${id}" is not completed yet`);
 
 		await new Promise((resolve) => setTimeout(resolve, (30_000 / TIME_SCALE) + 100));
 		const done = await run(apiKey, [clipMix({ resource: 'job', operation: 'downloadResult', service: 'translation', jobId: id })]);

@@ -5,11 +5,11 @@ import type { Simulator } from '../simulator';
 /** The simulator at `timeScale`, with the package's clock running at the same speed. */
 export async function startScaledSimulator(timeScale: number, seed: number): Promise<Simulator> {
 	const sim = await startSimulator({ timeScale, seed });
-	clock.scale = timeScale;
+	clock.follow(timeScale, sim.simNow());
 	return sim;
 }
 
 export async function stopScaledSimulator(sim: Simulator): Promise<void> {
-	clock.scale = 1;
+	clock.follow(1, Date.now());
 	await sim.close();
 }

@@ -3,6 +3,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 
 import { binaryPropertyProperty, optionsProperty } from '../../shared/descriptions';
 import { onFailureProperty, pollProperties } from '../../shared/jobWait';
+import { resultUrlFieldProperty } from '../../shared/clipmix/resultUrl';
 import { CLIPMIX_SERVICES, CLIPMIX_SERVICE_KEYS } from '../../shared/clipmix/services';
 
 export const jobIdProperty: INodeProperties = {
@@ -33,7 +34,7 @@ export const jobWaitProperties: INodeProperties[] = [
 		default: true,
 		description: 'Whether to put the finished file into binary data, streamed, never held in memory whole',
 	},
-	{ ...binaryPropertyProperty, displayOptions: { show: { downloadResult: [true] } } },
+	...updateDisplayOptions({ show: { downloadResult: [true] } }, [binaryPropertyProperty, resultUrlFieldProperty]),
 	onFailureProperty,
 ];
 
@@ -55,6 +56,7 @@ export const createCommonProperties: INodeProperties[] = [
 			name: 'waitForCompletion',
 			type: 'boolean',
 			default: false,
+			noDataExpression: true,
 			description:
 				'Whether to wait until the jobs finish, as Job → Wait for Completion does, and output them on "Ready" or "Failed or Timed Out"',
 		},

@@ -4,7 +4,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 import { createJob, getJob, idempotencyKeyFor, waitForClipMixJobs } from '../../shared/clipmix/jobs';
 import type { ClipMixService } from '../../shared/clipmix/services';
 import { CLIPMIX_SERVICES } from '../../shared/clipmix/services';
-import { waitForCreated } from '../../shared/jobWait';
+import { keepsFailedItems, planFromCreated } from '../../shared/jobWait';
 import type { PerItemOperation } from '../../shared/operation';
 import { operationProperty } from '../../shared/operation';
 import { jsonObjectParameter, requireText } from '../../shared/validation';
@@ -46,6 +46,8 @@ export function serviceResource(definition: ServiceDefinition) {
 	const article = /^[aeiou]/.test(noun) ? 'an' : 'a';
 
 	const create: PerItemOperation = {
+		paidNoun: 'jobs',
+
 		async execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
 			const body = {
 				...toApiBody(service, definition.read(this, itemIndex)),
@@ -56,10 +58,14 @@ export function serviceResource(definition: ServiceDefinition) {
 			return [{ json: await createJob(this, service, body, key, itemIndex) }];
 		},
 
+		keepsFailedItems(this: IExecuteFunctions): boolean {
+			return keepsFailedItems(this, 'waitForCompletion');
+		},
+
 		async outputs(this: IExecuteFunctions, results: INodeExecutionData[]): Promise<INodeExecutionData[][]> {
 			noteSandbox(this, results);
 			if (!(this.getNodeParameter('waitForCompletion', 0, false) as boolean)) return [results];
-			return await waitForCreated(results, async (entries) => await waitForClipMixJobs(this, service, entries));
+			return await waitForClipMixJobs(this, planFromCreated(results), () => service);
 		},
 	};
 

@@ -1,7 +1,8 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import type { WaitEntry } from '../jobWait';
+import type { WaitOutputs, WaitPlan } from '../jobWait';
 import { fetchEachJob, onFailureProperty, pollProperties, waitAndSort } from '../jobWait';
+import { requireText } from '../validation';
 import type { PollSnapshot, PollSource } from '../poller';
 import { binaryPropertyProperty } from '../descriptions';
 import { downloadVideoFile, getVideo, listVideos } from './videos';
@@ -72,28 +73,23 @@ export function blipixPollSource(ctx: IExecuteFunctions, pollIntervalMs: number)
 }
 
 /**
- * Waits on all entries' videos together and sorts the items into [ready, failedOrTimedOut],
- * downloading the files of ready videos if asked.
+ * Waits on the plan's videos together and sorts every item into [ready, failedOrTimedOut],
+ * downloading the files of ready videos as each item's own parameters say.
  */
-export async function waitForRenders(
-	ctx: IExecuteFunctions,
-	entries: WaitEntry[],
-): Promise<[INodeExecutionData[], INodeExecutionData[]]> {
-	const pollIntervalMs = Number(ctx.getNodeParameter('pollInterval', 0, 20)) * 1000;
-	const downloadVideo = ctx.getNodeParameter('downloadVideo', 0, true) as boolean;
-	const downloadThumbnail = ctx.getNodeParameter('downloadThumbnail', 0, false) as boolean;
-	const videoField = downloadVideo ? (ctx.getNodeParameter('binaryPropertyName', 0) as string) : '';
-	const thumbnailField = downloadThumbnail ? (ctx.getNodeParameter('thumbnailPropertyName', 0) as string) : '';
-
-	return await waitAndSort(ctx, entries, {
-		source: blipixPollSource(ctx, pollIntervalMs),
+export async function waitForRenders(ctx: IExecuteFunctions, plan: WaitPlan): Promise<WaitOutputs> {
+	return await waitAndSort(ctx, plan, {
+		source: (pollIntervalMs) => blipixPollSource(ctx, pollIntervalMs),
 		noun: 'videos',
 		pendingWord: 'rendering',
-		async toReadyItem(video, entry) {
+		async toReadyItem(video, { itemIndex }) {
 			const binary: INodeExecutionData['binary'] = {};
-			if (downloadVideo) binary[videoField] = await downloadVideoFile(ctx, video, 'video', entry.itemIndex);
-			if (downloadThumbnail && video.thumbnailUrl) {
-				binary[thumbnailField] = await downloadVideoFile(ctx, video, 'thumbnail', entry.itemIndex);
+			if (ctx.getNodeParameter('downloadVideo', itemIndex, true) as boolean) {
+				const field = requireText(ctx, 'binaryPropertyName', 'Put Output File in Field', itemIndex);
+				binary[field] = await downloadVideoFile(ctx, video, 'video', itemIndex);
+			}
+			if ((ctx.getNodeParameter('downloadThumbnail', itemIndex, false) as boolean) && video.thumbnailUrl) {
+				const field = requireText(ctx, 'thumbnailPropertyName', 'Put Thumbnail in Field', itemIndex);
+				binary[field] = await downloadVideoFile(ctx, video, 'thumbnail', itemIndex);
 			}
 			return { json: { ...video }, ...(Object.keys(binary).length ? { binary } : {}) };
 		},

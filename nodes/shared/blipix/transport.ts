@@ -3,13 +3,16 @@ import type { IDataObject } from 'n8n-workflow';
 
 import type { ApiContext, ApiDefinition, ApiRequest, ApiResponse } from '../transport/apiRequest';
 import { apiRequest, baseUrlOf } from '../transport/apiRequest';
+import { withFields } from '../transport/errorBody';
 import { budgetFor } from '../transport/requestBudget';
 import { BLIPIX_DEFAULT_BASE_URL, BLIPIX_RATE_LIMIT, BLIPIX_RATE_WINDOW_MS } from './constants';
 
-function apiMessage(body: IDataObject): string {
-	const text = body.error ?? body.message;
-	return typeof text === 'string' ? text : '';
-}
+/**
+ * The per-IP block the docs name ("20 failed auth attempts per 15 minutes"): a 429 that even a
+ * good key gets, so waiting for the key's budget cannot help. Told apart from the key's rate
+ * limit by its words.
+ */
+const IP_BLOCK = /fail\w* (auth|login|sign)|authentication attempts|\bIP\b|blocked/i;
 
 export const blipixApi: ApiDefinition = {
 	label: 'Blipix',
@@ -22,23 +25,30 @@ export const blipixApi: ApiDefinition = {
 		return budgetFor(key, BLIPIX_RATE_LIMIT, BLIPIX_RATE_WINDOW_MS);
 	},
 
-	describeError(statusCode, body, request) {
-		const said = apiMessage(body);
+	isLongRefusal: (said) => IP_BLOCK.test(`${said.code} ${said.message}`),
+
+	describeError(statusCode, said, request, retryAfterMs) {
+		const words = withFields(said);
 		switch (true) {
 			case statusCode === 400:
-				return { message: `Blipix rejected the request: ${said || 'invalid input'}` };
+				return { message: `Blipix rejected the request: ${words || 'invalid input'}` };
 			case statusCode === 401:
 				return {
 					message: 'Blipix rejected the API key',
 					description:
 						'Check the API key in the Blipix credential: it starts with blx_ and is shown in the Blipix app under Settings.',
 				};
-			case statusCode === 402 || /credit/i.test(said):
-				return { message: `Not enough Blipix credits: ${said}` };
+			case statusCode === 402 || /credit/i.test(said.message):
+				return { message: `Not enough Blipix credits${words ? `: ${words}` : ''}`, description: 'Nothing was charged for this item.' };
 			case statusCode === 404 && request.path.startsWith('/videos/'):
 				return {
 					message: `No Blipix video with ID "${decodeURIComponent(request.path.split('/')[2])}"`,
 					description: 'Check the Video ID. It is the "id" returned by Video → Create.',
+				};
+			case statusCode === 429 && blipixApi.isLongRefusal?.(said) === true:
+				return {
+					message: 'Blipix is refusing requests from this machine for now: too many failed sign-ins',
+					description: `Blipix blocks an IP address after 20 requests with a wrong API key in 15 minutes, whatever key it sends next. ${retryAfterMs ? `It said to wait ${Math.ceil(retryAfterMs / 60_000)} minute(s).` : 'It clears within 15 minutes.'} Fix any workflow or app on this machine that uses a wrong key, then run this again. It said: "${said.message}"`,
 				};
 			case statusCode === 429:
 				return {
@@ -46,13 +56,18 @@ export const blipixApi: ApiDefinition = {
 					description:
 						'Blipix allows 60 requests a minute per API key. The node paced its requests and kept retrying for 3 minutes, but the key stayed at its limit: another workflow or app is probably using the same key.',
 				};
+			case statusCode >= 500 && request.method === 'POST':
+				return {
+					message: `Blipix answered HTTP ${statusCode} to the create, and it was not sent again`,
+					description: `Blipix may have made the video anyway, and a second create could pay twice. ${words ? `It said: "${words}". ` : ''}Check your Blipix account (Video → Get Many) before running this item again.`,
+				};
 			case statusCode >= 500:
 				return {
 					message: `Blipix had a server problem (HTTP ${statusCode})`,
-					description: `This is on Blipix's side. ${said ? `It said: "${said}". ` : ''}Try again in a few minutes.`,
+					description: `This is on Blipix's side. ${words ? `It said: "${words}". ` : ''}Try again in a few minutes.`,
 				};
 			default:
-				return { message: `Blipix answered HTTP ${statusCode}${said ? `: ${said}` : ''}` };
+				return { message: `Blipix answered HTTP ${statusCode}${words ? `: ${words}` : ''}` };
 		}
 	},
 };

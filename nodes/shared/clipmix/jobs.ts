@@ -1,10 +1,13 @@
 import { createHash } from 'crypto';
-import type { IBinaryData, IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import type { IBinaryData, IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import { downloadToBinary } from '../download';
-import type { WaitEntry } from '../jobWait';
+import type { WaitOutputs, WaitPlan } from '../jobWait';
 import { fetchEachJob, waitAndSort } from '../jobWait';
+import { readErrorBody } from '../transport/errorBody';
+import { requireText } from '../validation';
+import { resultUrlOf } from './resultUrl';
 import type { PollSnapshot, PollSource } from '../poller';
 import { clipMixApi, clipMixCredentials, clipMixRequest } from './transport';
 import type { ClipMixService } from './services';
@@ -15,8 +18,8 @@ export interface ClipMixJob extends IDataObject {
 	id: string;
 	status: string;
 	test?: boolean;
-	result_url?: string | null;
-	error?: { code?: string; message?: string } | null;
+	/** Undocumented: a string code, or { code, message }; read through readErrorBody. */
+	error?: IDataObject | string | null;
 }
 
 /** Jobs are fetched one by one; a few at a time keeps a large wait polite. */
@@ -68,59 +71,78 @@ export async function getJob(
 	});
 }
 
-/** Streams a completed job's result file into binary data. */
+/** Streams a completed job's result file into binary data; `resultUrlField` names an extra place to look. */
 export async function downloadResult(
 	ctx: IExecuteFunctions,
 	job: ClipMixJob,
 	itemIndex: number,
+	resultUrlField = '',
 ): Promise<IBinaryData> {
-	if (!isJobReady(job) || !job.result_url) {
-		throw new NodeOperationError(ctx.getNode(), `Job "${job.id}" has no result yet`, {
+	if (!isJobReady(job)) {
+		throw new NodeOperationError(ctx.getNode(), `Job "${job.id}" is not completed yet`, {
 			itemIndex,
 			description: `Its status is "${job.status}". Wait until it is completed, for example with Job → Wait for Completion, then download it.`,
 		});
 	}
-	const extension = job.result_url.match(/\.([a-z0-9]{2,4})(?:\?|$)/i)?.[1] ?? 'bin';
+	const { url, lookedAt } = resultUrlOf(job, resultUrlField);
+	if (!url) {
+		throw new NodeOperationError(ctx.getNode(), `Job "${job.id}" is completed, but its answer names no result file`, {
+			itemIndex,
+			description: `Looked in ${lookedAt.join(', ')}. If ClipMix names the file elsewhere, put that field's path (e.g. data.file.url) in "Result URL Field".`,
+		});
+	}
 	return await downloadToBinary(ctx, {
-		url: job.result_url,
+		url,
 		apiBaseUrl: (await clipMixCredentials(ctx, itemIndex)).baseUrl,
 		credentialType: clipMixApi.credentialType,
 		baseName: job.id,
-		extension,
+		extension: url.match(/\.([a-z0-9]{2,4})(?:\?|$)/i)?.[1] ?? 'bin',
 		itemIndex,
 	});
 }
 
-/** ClipMix as a poll source: no list endpoint is known, so each pending job is fetched. */
-export function clipMixPollSource(ctx: IExecuteFunctions, service: ClipMixService): PollSource<ClipMixJob> {
+/**
+ * ClipMix as a poll source: no list endpoint is known, so each pending job is fetched, at the
+ * path of the service that made it.
+ */
+export function clipMixPollSource(
+	ctx: IExecuteFunctions,
+	serviceOf: (jobId: string) => ClipMixService,
+): PollSource<ClipMixJob> {
 	return {
 		async refresh(pendingIds): Promise<PollSnapshot<ClipMixJob>> {
 			const snapshot: PollSnapshot<ClipMixJob> = { jobs: new Map(), gone: new Map() };
-			await fetchEachJob(pendingIds, FETCH_CONCURRENCY, (id) => getJob(ctx, service, id), snapshot);
+			await fetchEachJob(pendingIds, FETCH_CONCURRENCY, (id) => getJob(ctx, serviceOf(id), id), snapshot);
 			return snapshot;
 		},
 		stateOf: (job) => (isJobReady(job) ? 'ready' : isJobFailed(job) ? 'failed' : 'pending'),
 		progressOf: (job) => (typeof job.progress === 'number' ? job.progress : undefined),
-		failureOf: (job) => `ClipMix reports the job as failed${job.error?.message ? `: ${job.error.message}` : ''}`,
+		failureOf: (job) => {
+			const { message } = readErrorBody({ error: job.error ?? null });
+			return `ClipMix reports the job as failed${message ? `: ${message}` : ''}`;
+		},
 	};
 }
 
-/** Waits on all entries' jobs together; Ready items carry the result file if asked. */
+/**
+ * Waits on the plan's jobs together; `serviceOf` says which service made each job. Ready items
+ * carry the result file when their item asks for it.
+ */
 export async function waitForClipMixJobs(
 	ctx: IExecuteFunctions,
-	service: ClipMixService,
-	entries: WaitEntry[],
-): Promise<[INodeExecutionData[], INodeExecutionData[]]> {
-	const download = ctx.getNodeParameter('downloadResult', 0, true) as boolean;
-	const field = download ? (ctx.getNodeParameter('binaryPropertyName', 0) as string) : '';
-	return await waitAndSort(ctx, entries, {
-		source: clipMixPollSource(ctx, service),
+	plan: WaitPlan,
+	serviceOf: (jobId: string) => ClipMixService,
+): Promise<WaitOutputs> {
+	return await waitAndSort(ctx, plan, {
+		source: () => clipMixPollSource(ctx, serviceOf),
 		noun: 'jobs',
 		pendingWord: 'processing',
-		async toReadyItem(job, entry) {
+		async toReadyItem(job, { itemIndex }) {
 			const json = { ...job };
-			if (!download) return { json };
-			return { json, binary: { [field]: await downloadResult(ctx, job, entry.itemIndex) } };
+			if (!(ctx.getNodeParameter('downloadResult', itemIndex, true) as boolean)) return { json };
+			const field = requireText(ctx, 'binaryPropertyName', 'Put Output File in Field', itemIndex);
+			const resultUrlField = String(ctx.getNodeParameter('resultUrlField', itemIndex, '') ?? '');
+			return { json, binary: { [field]: await downloadResult(ctx, job, itemIndex, resultUrlField) } };
 		},
 	});
 }

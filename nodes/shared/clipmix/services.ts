@@ -21,7 +21,7 @@ export const CLIPMIX_SERVICES = {
 			videoUrl: 'video_url',
 			targetLanguages: 'target_languages',
 			voiceCloning: 'voice_cloning',
-			qualityTier: 'quality_tier',
+			qualityTier: 'tier', // the post: "at the balanced tier", "premium-tier"
 		},
 	},
 	memoryVideo: {
@@ -39,7 +39,7 @@ export const CLIPMIX_SERVICES = {
 			script: 'script',
 			audioUrl: 'audio_url',
 			targetVideoUrl: 'target_video_url',
-			qualityTier: 'quality_tier',
+			qualityTier: 'tier', // the post: "at the balanced tier", "premium-tier"
 			durationSeconds: 'duration_seconds',
 		},
 	},

@@ -10,6 +10,8 @@ import { NodeApiError } from 'n8n-workflow';
 
 import { clock } from '../clock';
 import { canceledError } from '../errors';
+import type { ErrorBody } from './errorBody';
+import { readErrorBody } from './errorBody';
 import type { RequestBudget } from './requestBudget';
 
 export type ApiContext = IExecuteFunctions | ILoadOptionsFunctions;
@@ -53,8 +55,10 @@ export interface ApiDefinition {
 	defaultBaseUrl: string;
 	/** The pacing budget for these credentials, if the API has a documented rate limit. */
 	budget?: (credentials: IDataObject, baseUrl: string) => RequestBudget;
-	/** Words a no-code user understands for an HTTP error from this API. */
-	describeError: (statusCode: number, body: IDataObject, request: ApiRequest) => ErrorText;
+	/** Words a no-code user understands for an HTTP error from this API, from what its body said. */
+	describeError: (statusCode: number, said: ErrorBody, request: ApiRequest, retryAfterMs?: number) => ErrorText;
+	/** A 429 that waiting a few minutes will not clear (e.g. an IP block), so it is not retried. */
+	isLongRefusal?: (said: ErrorBody) => boolean;
 	/** Checked before any request, e.g. the key's prefix. */
 	checkCredentials?: (credentials: IDataObject) => ErrorText | undefined;
 }
@@ -77,6 +81,24 @@ function headerNumber(headers: ApiResponse['headers'], name: string): number | u
 	const raw = headers[name];
 	const value = Number(Array.isArray(raw) ? raw[0] : raw);
 	return raw === undefined || Number.isNaN(value) ? undefined : value;
+}
+
+/** Retry-After in ms, from seconds or an HTTP date; undefined when absent or unreadable. */
+function retryAfterMs(headers: ApiResponse['headers']): number | undefined {
+	const raw = headers['retry-after'];
+	const value = Array.isArray(raw) ? raw[0] : raw;
+	if (!value) return undefined;
+	const seconds = Number(value);
+	const ms = Number.isNaN(seconds) ? Date.parse(value) - Date.now() : seconds * 1000;
+	return Number.isFinite(ms) && ms > 0 ? ms : undefined;
+}
+
+/**
+ * An error after which nobody knows whether a create that may spend credits took place (no
+ * answer, or a 5xx): `context.unconfirmed` lets the caller look for what it may have made.
+ */
+export function isUnconfirmedCreate(error: unknown): error is NodeApiError {
+	return error instanceof NodeApiError && error.context.unconfirmed === true;
 }
 
 function asObject(body: unknown): IDataObject {
@@ -144,7 +166,7 @@ export async function apiRequest<T = IDataObject>(
 				continue;
 			}
 			// n8n already wrapped it in a NodeApiError, which would ignore our wording: pass the cause.
-			throw new NodeApiError(node, { message: (error as Error).message }, {
+			const noAnswer = new NodeApiError(node, { message: (error as Error).message }, {
 				itemIndex,
 				message: `No answer from ${api.label}`,
 				description:
@@ -152,6 +174,8 @@ export async function apiRequest<T = IDataObject>(
 						? `${api.label} did not answer after ${noAnswers} attempts (${(error as Error).message}). Check the Base URL in the credential and try again later.`
 						: `${api.label} did not answer (${(error as Error).message}). The request was not sent again, because it may already have been processed and a second one could spend credits twice. Check your ${api.label} account before running this item again.`,
 			});
+			noAnswer.context.unconfirmed = retry === 'once';
+			throw noAnswer;
 		}
 		answered?.();
 		response.body = asObject(response.body);
@@ -164,13 +188,15 @@ export async function apiRequest<T = IDataObject>(
 		const { statusCode } = response;
 		if (statusCode < 300) return response as ApiResponse<T>;
 
+		const said = readErrorBody(response.body);
+		const waitHint = retryAfterMs(response.headers);
 		// A 429 means the request was refused unprocessed, so re-sending it is always safe.
-		if (statusCode === 429) {
+		if (statusCode === 429 && !api.isLongRefusal?.(said)) {
 			budget?.refused();
 			rateLimitedSince ??= clock.now();
-			if (clock.now() - rateLimitedSince < maxRateLimitWaitMs) {
-				const step = budget?.spacingMs ?? 1000;
-				await clock.sleep(Math.min(step * 2 ** Math.min(attempt, 6), 60_000), signal);
+			const backOff = Math.max(waitHint ?? 0, Math.min((budget?.spacingMs ?? 1000) * 2 ** Math.min(attempt, 6), 60_000));
+			if (clock.now() + backOff - rateLimitedSince <= maxRateLimitWaitMs) {
+				await clock.sleep(backOff, signal);
 				continue;
 			}
 		} else if (statusCode >= 500 && retry === 'safe' && serverErrors++ < MAX_SERVER_ERROR_RETRIES) {
@@ -178,11 +204,12 @@ export async function apiRequest<T = IDataObject>(
 			continue;
 		}
 
-		const text = api.describeError(statusCode, response.body, request);
-		throw new NodeApiError(node, response.body as JsonObject, {
-			...text,
+		const failure = new NodeApiError(node, response.body as JsonObject, {
+			...api.describeError(statusCode, said, request, waitHint),
 			itemIndex,
 			httpCode: String(statusCode),
 		});
+		failure.context.unconfirmed = statusCode >= 500 && retry === 'once';
+		throw failure;
 	}
 }

@@ -8,9 +8,9 @@ import {
 	creditCost,
 } from '../../../shared/blipix/constants';
 import { renderWaitProperties, waitForRenders } from '../../../shared/blipix/renderWait';
-import { waitForCreated } from '../../../shared/jobWait';
+import { keepsFailedItems as keepsFailedItemsWhenWaiting, planFromCreated } from '../../../shared/jobWait';
+import { createVideo } from '../../../shared/blipix/create';
 import { blipixRequest } from '../../../shared/blipix/transport';
-import { optionsProperty } from '../../../shared/descriptions';
 import type { BlipixAccount } from '../../../shared/blipix/types';
 import { requireOneOf, requireText } from '../../../shared/validation';
 
@@ -72,21 +72,21 @@ const properties: INodeProperties[] = [
 		default: 'en',
 		description: 'The language of the script and narration',
 	},
-	optionsProperty([
-		{
-			displayName: 'Check Credits First',
-			name: 'checkCreditsFirst',
-			type: 'boolean',
-			default: true,
-			description:
-				'Whether to look up the remaining credits first and fail this item, spending nothing, if they do not cover the chosen duration',
-		},
-	]),
+	{
+		displayName: 'Check Credits First',
+		name: 'checkCredits',
+		type: 'boolean',
+		default: true,
+		noDataExpression: true,
+		description:
+			'Whether to look up the remaining credits once (one request) and fail, before anything is spent, the items whose cost no longer fits, in item order',
+	},
 	{
 		displayName: 'Wait for Render',
 		name: 'waitForRender',
 		type: 'boolean',
 		default: false,
+		noDataExpression: true,
 		description:
 			'Whether to wait until the videos are rendered, as the Blipix Wait for Render node does, and output them on "Ready" or "Failed or Timed Out"',
 	},
@@ -132,37 +132,62 @@ function readCreateBody(ctx: IExecuteFunctions, itemIndex: number): IDataObject 
 	return body;
 }
 
-async function ensureEnoughCredits(ctx: IExecuteFunctions, cost: number, itemIndex: number) {
-	const account = await blipixRequest<BlipixAccount>(ctx, { method: 'GET', path: '/me', itemIndex });
-	const remaining = account.credits?.remaining;
-	if (typeof remaining === 'number' && remaining < cost) {
+/** Items whose cost the remaining credits do not cover, in item order, with both numbers. */
+type CreditShortfalls = Map<number, { cost: number; left: number }>;
+
+/**
+ * One GET /me for the whole batch: items are charged against the remaining credits in item
+ * order, and those that no longer fit are refused before anything is spent.
+ */
+export async function prepare(this: IExecuteFunctions): Promise<CreditShortfalls> {
+	const shortfalls: CreditShortfalls = new Map();
+	if (!(this.getNodeParameter('checkCredits', 0, true) as boolean)) return shortfalls;
+	// An item whose input is invalid fails on its own, spending nothing: it takes no credits here.
+	const costs = this.getInputData().map((_, itemIndex) => {
+		try {
+			return creditCost(String(readCreateBody(this, itemIndex).duration));
+		} catch {
+			return undefined;
+		}
+	});
+	// Nothing valid to create: no request at all, so bad input never reaches the API.
+	if (costs.every((cost) => cost === undefined)) return shortfalls;
+	const account = await blipixRequest<BlipixAccount>(this, { method: 'GET', path: '/me', itemIndex: 0 });
+	let left = account.credits?.remaining;
+	if (typeof left !== 'number') return shortfalls;
+	costs.forEach((cost, itemIndex) => {
+		if (cost === undefined) return;
+		if (cost > left) shortfalls.set(itemIndex, { cost, left });
+		else left -= cost;
+	});
+	return shortfalls;
+}
+
+export const paidNoun = 'videos';
+
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	shortfalls: CreditShortfalls,
+): Promise<INodeExecutionData[]> {
+	const body = readCreateBody(this, itemIndex);
+	const shortfall = shortfalls.get(itemIndex);
+	if (shortfall) {
 		throw new NodeOperationError(
-			ctx.getNode(),
-			`Not enough Blipix credits: this video costs ${cost} credits, but only ${remaining} remain`,
+			this.getNode(),
+			`Not enough Blipix credits: this video costs ${shortfall.cost} credits, but only ${shortfall.left} remain`,
 			{
 				itemIndex,
 				description:
-					'Nothing was spent. Choose a shorter duration or top up your Blipix credits, then run the item again.',
+					'Checked once for the whole batch, counting the items before this one, before anything was spent. Nothing was spent on this item. Choose a shorter duration or top up your Blipix credits, then run it again.',
 			},
 		);
 	}
+	return [{ json: await createVideo(this, body, itemIndex) }];
 }
 
-export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
-	const body = readCreateBody(this, itemIndex);
-	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
-	if (options.checkCreditsFirst === true) {
-		await ensureEnoughCredits(this, creditCost(body.duration as string) as number, itemIndex);
-	}
-	// Never re-sent without an answer: Blipix has no idempotency key, so a second create could pay twice.
-	const created = await blipixRequest(this, {
-		method: 'POST',
-		path: '/videos/create',
-		body,
-		itemIndex,
-		retry: 'once',
-	});
-	return [{ json: created }];
+export function keepsFailedItems(this: IExecuteFunctions): boolean {
+	return keepsFailedItemsWhenWaiting(this, 'waitForRender');
 }
 
 /** With "Wait for Render", the created videos are waited on together, exactly as the Wait node does. */
@@ -171,5 +196,5 @@ export async function outputs(
 	results: INodeExecutionData[],
 ): Promise<INodeExecutionData[][]> {
 	if (!(this.getNodeParameter('waitForRender', 0, false) as boolean)) return [results];
-	return await waitForCreated(results, async (entries) => await waitForRenders(this, entries));
+	return await waitForRenders(this, planFromCreated(results));
 }

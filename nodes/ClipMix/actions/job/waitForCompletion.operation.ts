@@ -2,6 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import { waitForClipMixJobs } from '../../../shared/clipmix/jobs';
+import { planFromItems } from '../../../shared/jobWait';
 import type { ClipMixService } from '../../../shared/clipmix/services';
 import { CLIPMIX_SERVICE_KEYS } from '../../../shared/clipmix/services';
 import { requireOneOf, requireText } from '../../../shared/validation';
@@ -12,12 +13,14 @@ export const description: INodeProperties[] = updateDisplayOptions(
 	[serviceProperty, jobIdProperty, ...jobWaitProperties],
 );
 
-/** All input items' jobs are waited on together, like Blipix Wait for Render. */
+/** All input items' jobs are waited on together, like Blipix Wait for Render; each item names its service. */
 export async function executeAll(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-	const service = requireOneOf(this, this.getNodeParameter('service', 0), CLIPMIX_SERVICE_KEYS, 'Service', 0) as ClipMixService;
-	const entries = this.getInputData().map((_, itemIndex) => ({
-		itemIndex,
-		jobId: requireText(this, 'jobId', 'Job ID', itemIndex),
-	}));
-	return await waitForClipMixJobs(this, service, entries);
+	const services = new Map<string, ClipMixService>();
+	const plan = planFromItems(this, (itemIndex) => {
+		const service = requireOneOf(this, this.getNodeParameter('service', itemIndex), CLIPMIX_SERVICE_KEYS, 'Service', itemIndex);
+		const jobId = requireText(this, 'jobId', 'Job ID', itemIndex);
+		services.set(jobId, service as ClipMixService);
+		return jobId;
+	});
+	return await waitForClipMixJobs(this, plan, (jobId) => services.get(jobId) as ClipMixService);
 }
