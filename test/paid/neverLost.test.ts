@@ -2,7 +2,7 @@
  * Nothing paid for is lost: every video or job the API created ends in an output item with its
  * id, or is named in a node-level error, whatever fails after it.
  */
-import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
+import type { IDataObject, INode, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
 import { Blipix } from '../../nodes/Blipix/Blipix.node';
 import { runWorkflow } from '../engine';
@@ -32,7 +32,7 @@ afterAll(async () => await stopScaledSimulator(sim));
 
 type Chain = Parameters<typeof chainWorkflow>[1];
 
-async function runBlipix(apiKey: string, items: IDataObject[], chain: Chain, onError?: string, server = sim) {
+async function runBlipix(apiKey: string, items: IDataObject[], chain: Chain, onError?: INode['onError'], server = sim) {
 	return await runWorkflow({
 		workflow: chainWorkflow(items, onError ? chain.map((node) => ({ ...node, onError })) : chain),
 		nodeTypes,
