@@ -5,7 +5,7 @@ export const bearerAuthentication: IAuthenticateGeneric = {
 	type: 'generic',
 	properties: {
 		headers: {
-			Authorization: '=Bearer {{$credentials.apiKey}}',
+			Authorization: '=Bearer {{ String($credentials.apiKey).trim() }}',
 		},
 	},
 };

@@ -45,19 +45,18 @@ function untilAborted<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> 
  */
 export const clock = {
 	scale: 1,
-	/** The real ms epoch at which API time equals real time (the simulator's own epoch). */
-	origin: 0,
+	/** A moment both clocks agree on: real ms epoch `real` is API ms epoch `api`. */
+	sync: { real: 0, api: 0 },
 
 	/** API time, ms epoch: wall-clock time in n8n, comparable with the API's own timestamps. */
 	now(): number {
-		return clock.origin + (Date.now() - clock.origin) * clock.scale;
+		return clock.sync.api + (Date.now() - clock.sync.real) * clock.scale;
 	},
 
 	/** Runs at `scale`, reading `apiNow` now: how tests and the demo follow a sped-up simulator. */
 	follow(scale: number, apiNow: number): void {
-		const realNow = Date.now();
 		clock.scale = scale;
-		clock.origin = scale === 1 ? 0 : (apiNow - realNow * scale) / (1 - scale);
+		clock.sync = { real: Date.now(), api: apiNow };
 	},
 
 	/** Waits `apiMs`, or rejects with WaitCancelledError as soon as `signal` aborts. */

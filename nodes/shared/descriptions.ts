@@ -1,4 +1,4 @@
-import type { INodeProperties } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 export const binaryPropertyProperty: INodeProperties = {
 	displayName: 'Put Output File in Field',
@@ -8,6 +8,21 @@ export const binaryPropertyProperty: INodeProperties = {
 	required: true,
 	hint: 'The name of the output binary field to put the file in',
 };
+
+export const maxFileSizeProperty: INodeProperties = {
+	displayName: 'Max File Size (MB)',
+	name: 'maxFileSize',
+	type: 'number',
+	typeOptions: { minValue: 0 },
+	default: 0,
+	description: 'Files larger than this are not saved, and the item says so. 0 means no limit.',
+};
+
+/** Max File Size of one item, in bytes (0: no limit). */
+export function maxBytesOf(ctx: IExecuteFunctions, itemIndex: number): number {
+	const megabytes = Number(ctx.getNodeParameter('maxFileSize', itemIndex, 0));
+	return megabytes > 0 ? Math.round(megabytes * 1024 * 1024) : 0;
+}
 
 /** The "Filters" collection of a Get Many operation. */
 export function filtersProperty(options: INodeProperties[]): INodeProperties {

@@ -1,5 +1,11 @@
 import type { IBinaryData, IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';
-import { NodeApiError } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+
+import { clock } from './clock';
+import { canceledError } from './errors';
+import { refuseConnectedAddress, refuseUrl } from './urlPolicy';
+
+export type FileKind = 'video' | 'image' | 'audio';
 
 export interface DownloadRequest {
 	url: string;
@@ -10,16 +16,31 @@ export interface DownloadRequest {
 	baseName: string;
 	extension: string;
 	itemIndex: number;
+	/** What the file must be: a body of another type (an HTML login page, say) is refused. */
+	kind: FileKind;
+	/** Bytes at most; 0 or undefined for no limit. */
+	maxBytes?: number;
 }
 
 /** The stream n8n's prepareBinaryData takes (a Readable, typed without importing `stream`). */
 type FileStream = Exclude<Parameters<IExecuteFunctions['helpers']['prepareBinaryData']>[0], Buffer>;
 
 interface StreamResponse {
-	body: FileStream;
+	body: FileStream & { socket?: { remoteAddress?: string } };
 	statusCode: number;
 	headers: Record<string, string | undefined>;
 }
+
+const MAX_REDIRECTS = 5;
+/** A body that sends nothing for this long (API time) is given up on. */
+export const STALL_TIMEOUT_MS = 60_000;
+
+/** Content types each kind of file may come as; CDNs often send octet-stream, which is accepted. */
+const ACCEPTED_TYPES: Record<FileKind, RegExp> = {
+	video: /^(video\/|application\/(mp4|octet-stream)$|binary\/octet-stream$)/,
+	image: /^(image\/|application\/octet-stream$|binary\/octet-stream$)/,
+	audio: /^(audio\/|video\/mp4$|application\/(mp4|octet-stream)$|binary\/octet-stream$)/,
+};
 
 /** A title made safe as a file name on every OS: no separators or reserved characters. */
 export function toFileName(title: string): string {
@@ -39,57 +60,158 @@ export function isSameOrigin(url: string, baseUrl: string): boolean {
 	}
 }
 
+/** A cause in words, without anything of the request (a raw HTTP error carries its headers). */
+function causeOf(error: unknown): string {
+	const code = (error as { code?: unknown }).code;
+	const message = error instanceof Error ? error.message : String(error);
+	return typeof code === 'string' && !message.includes(code) ? `${message} (${code})` : message;
+}
+
 /**
  * Streams a file into n8n binary data. With n8n's filesystem binary mode the body goes
- * straight to disk, so a 1 GiB video never sits in memory.
+ * straight to disk, so a 1 GiB video never sits in memory. The URL came from an API answer,
+ * so each hop is checked (scheme, address, at most 5 redirects, the key only to the API's own
+ * origin), the body must be the kind of file asked for and within Max File Size, and a body
+ * that stalls is dropped. Every failure, to the last byte written, is a NodeApiError or
+ * NodeOperationError in our words: never a raw HTTP error, which would carry the request.
  */
-export async function downloadToBinary(
-	ctx: IExecuteFunctions,
-	download: DownloadRequest,
-): Promise<IBinaryData> {
+export async function downloadToBinary(ctx: IExecuteFunctions, download: DownloadRequest): Promise<IBinaryData> {
 	const node = ctx.getNode();
-	const { url, itemIndex } = download;
-	const options: IHttpRequestOptions = {
-		method: 'GET',
-		url,
-		encoding: 'stream',
-		returnFullResponse: true,
-		ignoreHttpStatusErrors: true,
-		sendCredentialsOnCrossOriginRedirect: false,
-		abortSignal: ctx.getExecutionCancelSignal(),
-	};
-
-	let response: StreamResponse;
-	try {
-		// Files usually live on a CDN; the API key goes only to the API's own origin.
-		response = (
-			isSameOrigin(url, download.apiBaseUrl)
-				? await ctx.helpers.httpRequestWithAuthentication.call(ctx, download.credentialType, options)
-				: await ctx.helpers.httpRequest(options)
-		) as StreamResponse;
-	} catch (error) {
-		throw new NodeApiError(
-			node,
-			{ message: (error as Error).message },
-			{ itemIndex, message: `Could not download ${url}`, description: (error as Error).message },
-		);
-	}
-
-	if (response.statusCode >= 300) {
-		response.body.destroy();
-		throw new NodeApiError(
-			node,
-			{},
-			{
-				itemIndex,
-				httpCode: String(response.statusCode),
-				message: `The file server answered HTTP ${response.statusCode} for ${url}`,
-				description: 'The download link may have expired. Fetch the video again with Video → Get and retry.',
-			},
-		);
-	}
-
+	const { itemIndex, apiBaseUrl } = download;
+	const signal = ctx.getExecutionCancelSignal();
 	const fileName = `${toFileName(download.baseName) || 'file'}.${download.extension}`;
-	const mimeType = response.headers['content-type']?.split(';')[0];
-	return await ctx.helpers.prepareBinaryData(response.body, fileName, mimeType);
+	const refuse = (message: string, description?: string) =>
+		new NodeOperationError(node, message, { itemIndex, description });
+
+	let url = download.url;
+	let response: StreamResponse | undefined;
+	for (let hop = 0; !response; hop++) {
+		let target: URL;
+		try {
+			target = new URL(url);
+		} catch {
+			throw refuse(`Not downloading "${url}": it is not a web address`);
+		}
+		const refused = refuseUrl(target, apiBaseUrl);
+		if (refused) throw refuse(`Not downloading ${target.href}: ${refused}`, 'The link came from the API\'s answer; nothing was fetched.');
+
+		const options: IHttpRequestOptions = {
+			method: 'GET',
+			url: target.href,
+			encoding: 'stream',
+			returnFullResponse: true,
+			ignoreHttpStatusErrors: true,
+			// Redirects are followed here, one checked hop at a time.
+			disableFollowRedirect: true,
+			sendCredentialsOnCrossOriginRedirect: false,
+			timeout: STALL_TIMEOUT_MS / clock.scale,
+			abortSignal: signal,
+		};
+		// Files usually live on a CDN; the API key goes only to the API's own origin.
+		const answer = await (isSameOrigin(target.href, apiBaseUrl)
+			? ctx.helpers.httpRequestWithAuthentication.call(ctx, download.credentialType, options)
+			: ctx.helpers.httpRequest(options)
+		).then(
+			(ok) => ({ ok: ok as StreamResponse }),
+			(error: unknown) => ({ error }),
+		);
+		if ('error' in answer) {
+			if (signal?.aborted) throw canceledError(node, itemIndex);
+			throw new NodeApiError(node, { message: causeOf(answer.error) }, {
+				itemIndex,
+				message: `Could not download ${target.href}`,
+				description: causeOf(answer.error),
+			});
+		}
+		const { ok } = answer;
+		const wrongPlace = refuseConnectedAddress(ok.body.socket?.remoteAddress);
+		const location = ok.headers.location;
+		if (wrongPlace || (ok.statusCode >= 300 && ok.statusCode < 400 && location)) ok.body.destroy();
+		if (wrongPlace) throw refuse(`Not downloading ${target.href}: ${wrongPlace}`);
+		if (ok.statusCode >= 300 && ok.statusCode < 400 && location) {
+			if (hop >= MAX_REDIRECTS) throw refuse(`Not downloading ${download.url}: it redirected more than ${MAX_REDIRECTS} times`);
+			url = new URL(location, target).href;
+			continue;
+		}
+		if (ok.statusCode >= 300) {
+			ok.body.destroy();
+			throw new NodeApiError(node, {}, {
+				itemIndex,
+				httpCode: String(ok.statusCode),
+				message: `The file server answered HTTP ${ok.statusCode} for ${target.href}`,
+				description: 'The download link may have expired. Fetch the video or job again and retry.',
+			});
+		}
+		response = ok;
+	}
+
+	const mimeType = response.headers['content-type']?.split(';')[0].trim().toLowerCase();
+	if (mimeType && !ACCEPTED_TYPES[download.kind].test(mimeType)) {
+		response.body.destroy();
+		throw refuse(
+			`Not saving ${fileName}: the server sent ${mimeType}, not ${download.kind === 'image' ? 'an image' : `${download.kind === 'audio' ? 'an audio' : 'a video'} file`}`,
+			mimeType.startsWith('text/html') ? 'It answered with a web page: the link may need a login, or may have expired.' : undefined,
+		);
+	}
+	const maxBytes = download.maxBytes ?? 0;
+	const declared = Number(response.headers['content-length']);
+	if (maxBytes > 0 && declared > maxBytes) {
+		response.body.destroy();
+		throw refuse(`Not saving ${fileName}: it is ${declared} bytes, over the Max File Size of ${maxBytes} bytes`);
+	}
+
+	const body = response.body;
+	const transfer = watchTransfer(body, maxBytes);
+	const stored = await ctx.helpers.prepareBinaryData(body, fileName, mimeType).then(
+		(binary) => ({ binary }),
+		(error: unknown) => ({ error }),
+	);
+	transfer.stop();
+	if ('binary' in stored) return stored.binary;
+	const why = signal?.aborted ? 'the execution was canceled' : (transfer.problem ?? causeOf(stored.error));
+	throw refuse(
+		`Download of ${fileName} stopped after ${transfer.bytes} bytes: ${why}`,
+		signal?.aborted ? undefined : 'Nothing was saved for this file. Run the item again to download it anew.',
+	);
+}
+
+/**
+ * Counts the bytes of a body as its consumer reads them, and ends it when it passes
+ * `maxBytes` or sends nothing for STALL_TIMEOUT_MS. The stream is paused after the listener
+ * is added, so no byte flows before the consumer reads it.
+ */
+function watchTransfer(body: FileStream, maxBytes: number) {
+	const state = { bytes: 0, problem: undefined as string | undefined, lastDataAt: clock.now() };
+	const done = new AbortController();
+	body.on('data', (chunk: Buffer) => {
+		state.bytes += chunk.length;
+		state.lastDataAt = clock.now();
+		if (maxBytes > 0 && state.bytes > maxBytes && !state.problem) {
+			state.problem = `it passed the Max File Size of ${maxBytes} bytes`;
+			body.destroy(new Error(state.problem));
+		}
+	});
+	body.pause();
+	const watchdog = async () => {
+		while (!done.signal.aborted) {
+			await clock.sleep(STALL_TIMEOUT_MS / 4, done.signal);
+			if (clock.now() - state.lastDataAt > STALL_TIMEOUT_MS && !state.problem) {
+				state.problem = `nothing arrived for ${STALL_TIMEOUT_MS / 1000} seconds`;
+				body.destroy(new Error(state.problem));
+			}
+		}
+	};
+	void watchdog().then(
+		() => undefined,
+		() => undefined,
+	);
+	return {
+		get bytes() {
+			return state.bytes;
+		},
+		get problem() {
+			return state.problem;
+		},
+		stop: () => done.abort(),
+	};
 }

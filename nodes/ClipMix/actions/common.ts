@@ -1,7 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { binaryPropertyProperty, optionsProperty } from '../../shared/descriptions';
+import { binaryPropertyProperty, maxFileSizeProperty, optionsProperty } from '../../shared/descriptions';
 import { onFailureProperty, pollProperties } from '../../shared/jobWait';
 import { resultUrlFieldProperty } from '../../shared/clipmix/resultUrl';
 import { CLIPMIX_SERVICES, CLIPMIX_SERVICE_KEYS } from '../../shared/clipmix/services';
@@ -34,7 +34,7 @@ export const jobWaitProperties: INodeProperties[] = [
 		default: true,
 		description: 'Whether to put the finished file into binary data, streamed, never held in memory whole',
 	},
-	...updateDisplayOptions({ show: { downloadResult: [true] } }, [binaryPropertyProperty, resultUrlFieldProperty]),
+	...updateDisplayOptions({ show: { downloadResult: [true] } }, [binaryPropertyProperty, resultUrlFieldProperty, maxFileSizeProperty]),
 	onFailureProperty,
 ];
 
@@ -69,9 +69,10 @@ export const createCommonProperties: INodeProperties[] = [
 				name: 'idempotencyKey',
 				type: 'string',
 				default: '',
-				placeholder: 'order-42',
+				placeholder: '{{ $json.orderId }}',
 				description:
-					'Sent as Idempotency-Key. Empty: one derived from the execution, node, run and item, so retries never pay twice. ClipMix keeps a key for 24 hours.',
+					'Sent as Idempotency-Key. Empty: one derived from this n8n instance, the workflow, execution, node, run and item, so retries within the execution never pay twice. ClipMix keeps a key for 24 hours.',
+				hint: 'Give each item its own key: items that share a key with different requests are refused before anything is sent. A key from your data also makes a retry of the whole execution safe.',
 			},
 		]),
 	]),

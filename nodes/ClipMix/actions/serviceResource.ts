@@ -1,5 +1,5 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
-import { updateDisplayOptions } from 'n8n-workflow';
+import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
 import { createJob, getJob, idempotencyKeyFor, waitForClipMixJobs } from '../../shared/clipmix/jobs';
 import type { ClipMixService } from '../../shared/clipmix/services';
@@ -17,6 +17,16 @@ export interface ServiceDefinition {
 	fields: INodeProperties[];
 	/** Reads and checks one item's create parameters, keyed like `fields`. Throws before any request. */
 	read(ctx: IExecuteFunctions, itemIndex: number): Record<string, unknown>;
+}
+
+/** JSON with object keys sorted, so two bodies compare equal whatever their key order. */
+function canonicalJson(value: unknown): string {
+	if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+	if (value && typeof value === 'object') {
+		const entries = Object.entries(value as IDataObject).sort(([a], [b]) => a.localeCompare(b));
+		return `{${entries.map(([key, inner]) => `${JSON.stringify(key)}:${canonicalJson(inner)}`).join(',')}}`;
+	}
+	return JSON.stringify(value) ?? 'null';
 }
 
 /** Maps parameter values to the API's field names through the one service table. */
@@ -45,16 +55,47 @@ export function serviceResource(definition: ServiceDefinition) {
 	const noun = label.toLowerCase();
 	const article = /^[aeiou]/.test(noun) ? 'an' : 'a';
 
-	const create: PerItemOperation = {
+	/** One item's body and key; throws before any request when its input is invalid. */
+	function readCreate(ctx: IExecuteFunctions, itemIndex: number) {
+		const body = {
+			...toApiBody(service, definition.read(ctx, itemIndex)),
+			...jsonObjectParameter(ctx, 'additionalFields', 'Additional Fields (JSON)', itemIndex),
+		};
+		const options = ctx.getNodeParameter('options', itemIndex, {}) as IDataObject;
+		return { body, key: idempotencyKeyFor(ctx, itemIndex, String(options.idempotencyKey ?? '')) };
+	}
+
+	const create: PerItemOperation<Set<number>> = {
 		paidNoun: 'jobs',
 
-		async execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
-			const body = {
-				...toApiBody(service, definition.read(this, itemIndex)),
-				...jsonObjectParameter(this, 'additionalFields', 'Additional Fields (JSON)', itemIndex),
-			};
-			const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
-			const key = idempotencyKeyFor(this, itemIndex, String(options.idempotencyKey ?? ''));
+		// A custom key that several items share with different bodies would make ClipMix refuse
+		// all but the first (422), after the first was paid for: those items fail before any request.
+		async prepare(this: IExecuteFunctions): Promise<Set<number>> {
+			const byKey = new Map<string, Array<{ itemIndex: number; body: string }>>();
+			this.getInputData().forEach((_, itemIndex) => {
+				try {
+					const { body, key } = readCreate(this, itemIndex);
+					byKey.set(key, [...(byKey.get(key) ?? []), { itemIndex, body: canonicalJson(body) }]);
+				} catch {
+					// Invalid input fails on its own, in execute.
+				}
+			});
+			const clashing = new Set<number>();
+			for (const items of byKey.values()) {
+				if (new Set(items.map((item) => item.body)).size > 1) for (const { itemIndex } of items) clashing.add(itemIndex);
+			}
+			return clashing;
+		},
+
+		async execute(this: IExecuteFunctions, itemIndex: number, clashing: Set<number>): Promise<INodeExecutionData[]> {
+			const { body, key } = readCreate(this, itemIndex);
+			if (clashing.has(itemIndex)) {
+				throw new NodeOperationError(this.getNode(), `The Idempotency Key "${key}" is shared by items with different requests`, {
+					itemIndex,
+					description:
+						'ClipMix would create only the first of them and refuse the others. Nothing was sent for these items. Use a key that differs per item, e.g. {{ $json.orderId }}, or leave it empty for an automatic one.',
+				});
+			}
 			return [{ json: await createJob(this, service, body, key, itemIndex) }];
 		},
 

@@ -1,11 +1,10 @@
-import { createHash } from 'crypto';
 import type { IDataObject, IExecuteFunctions, NodeApiError } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import { clock } from '../clock';
 import { isUnconfirmedCreate } from '../transport/apiRequest';
 import { creditCost } from './constants';
-import { blipixBaseUrl, blipixRequest } from './transport';
+import { blipixBaseUrl, blipixRequest, keyHashOf } from './transport';
 import type { BlipixVideo } from './types';
 import { listVideos } from './videos';
 
@@ -45,10 +44,9 @@ function claim(ledger: KeyLedger, id: string): void {
 	if (ledger.claimed.size > CLAIMED_CAPACITY) ledger.claimed.delete(ledger.claimed.values().next().value as string);
 }
 
-async function keyHashOf(ctx: IExecuteFunctions, itemIndex: number): Promise<string> {
+async function ledgerOf(ctx: IExecuteFunctions, itemIndex: number): Promise<KeyLedger> {
 	const credentials = await ctx.getCredentials('blipixApi', itemIndex);
-	const baseUrl = await blipixBaseUrl(ctx, itemIndex);
-	return createHash('sha256').update(`${baseUrl} ${String(credentials.apiKey)}`).digest('hex');
+	return ledgerFor(keyHashOf(credentials, await blipixBaseUrl(ctx, itemIndex)));
 }
 
 const describeVideo = (video: BlipixVideo) => `${video.id} ("${String(video.title ?? '')}", created ${String(video.createdAt)})`;
@@ -63,7 +61,7 @@ const describeVideo = (video: BlipixVideo) => `${video.id} ("${String(video.titl
  * candidates.
  */
 export async function createVideo(ctx: IExecuteFunctions, body: IDataObject, itemIndex: number): Promise<IDataObject> {
-	const ledger = ledgerFor(await keyHashOf(ctx, itemIndex));
+	const ledger = await ledgerOf(ctx, itemIndex);
 	const record: CreateRecord = { sentAt: clock.now() };
 	ledger.creates.add(record);
 	const outcome = await blipixRequest(ctx, { method: 'POST', path: '/videos/create', body, itemIndex, retry: 'once' }).then(

@@ -4,7 +4,7 @@ import type { WaitOutputs, WaitPlan } from '../jobWait';
 import { fetchEachJob, onFailureProperty, pollProperties, waitAndSort } from '../jobWait';
 import { requireText } from '../validation';
 import type { PollSnapshot, PollSource } from '../poller';
-import { binaryPropertyProperty } from '../descriptions';
+import { binaryPropertyProperty, maxFileSizeProperty } from '../descriptions';
 import { downloadVideoFile, getVideo, listVideos } from './videos';
 import type { BlipixVideo } from './types';
 import { isVideoFailed, isVideoReady } from './types';
@@ -39,6 +39,7 @@ export const renderWaitProperties: INodeProperties[] = [
 		default: 'thumbnail',
 		displayOptions: { show: { downloadThumbnail: [true] } },
 	},
+	{ ...maxFileSizeProperty, displayOptions: { show: { downloadVideo: [true] } } },
 	onFailureProperty,
 ];
 

@@ -14,16 +14,17 @@ import { BLIPIX_DEFAULT_BASE_URL, BLIPIX_RATE_LIMIT, BLIPIX_RATE_WINDOW_MS } fro
  */
 const IP_BLOCK = /fail\w* (auth|login|sign)|authentication attempts|\bIP\b|blocked/i;
 
+/** Names one API key at one base URL in process-wide maps, which so never hold the key itself. */
+export function keyHashOf(credentials: IDataObject, baseUrl: string): string {
+	return createHash('sha256').update(`${baseUrl} ${String(credentials.apiKey).trim()}`).digest('hex');
+}
+
 export const blipixApi: ApiDefinition = {
 	label: 'Blipix',
 	credentialType: 'blipixApi',
 	defaultBaseUrl: BLIPIX_DEFAULT_BASE_URL,
 
-	budget(credentials, baseUrl) {
-		// Keyed by a hash, so the map never holds the key itself.
-		const key = createHash('sha256').update(`${baseUrl} ${String(credentials.apiKey)}`).digest('hex');
-		return budgetFor(key, BLIPIX_RATE_LIMIT, BLIPIX_RATE_WINDOW_MS);
-	},
+	budget: (credentials, baseUrl) => budgetFor(keyHashOf(credentials, baseUrl), BLIPIX_RATE_LIMIT, BLIPIX_RATE_WINDOW_MS),
 
 	isLongRefusal: (said) => IP_BLOCK.test(`${said.code} ${said.message}`),
 

@@ -1,5 +1,6 @@
 import type { IBinaryData, IExecuteFunctions } from 'n8n-workflow';
 
+import { maxBytesOf } from '../descriptions';
 import { downloadToBinary } from '../download';
 import type { ApiContext, ApiRequest } from '../transport/apiRequest';
 import { blipixApi, blipixBaseUrl, blipixRequest } from './transport';
@@ -56,5 +57,7 @@ export async function downloadVideoFile(
 		baseName: video.title || video.id,
 		extension,
 		itemIndex,
+		kind: file === 'video' ? 'video' : 'image',
+		maxBytes: maxBytesOf(ctx, itemIndex),
 	});
 }

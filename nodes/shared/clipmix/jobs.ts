@@ -2,6 +2,7 @@ import { createHash } from 'crypto';
 import type { IBinaryData, IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
+import { maxBytesOf } from '../descriptions';
 import { downloadToBinary } from '../download';
 import type { WaitOutputs, WaitPlan } from '../jobWait';
 import { fetchEachJob, waitAndSort } from '../jobWait';
@@ -29,14 +30,23 @@ export const isJobReady = (job: ClipMixJob) => job.status === 'completed';
 export const isJobFailed = (job: ClipMixJob) => job.status === 'failed';
 
 /**
- * The key that makes a create safe to send again. By default it is derived from the
- * execution, the node, the run and the item, so n8n's Retry On Fail and our own retries
- * after a lost answer reuse it, and ClipMix answers with the first job instead of a second.
+ * The key that makes a create safe to send again. By default it is derived from the n8n
+ * instance, the workflow, the execution, the node, the run and the item, so n8n's Retry On Fail
+ * and our own retries after a lost answer reuse it, and ClipMix answers with the first job
+ * instead of a second; another n8n instance (whose execution ids also start at 1) or another
+ * workflow never gets the same key.
  */
 export function idempotencyKeyFor(ctx: IExecuteFunctions, itemIndex: number, custom: string): string {
 	if (custom.trim()) return custom.trim();
 	const runIndex = ctx.evaluateExpression('{{ $runIndex }}', itemIndex);
-	const parts = [ctx.getExecutionId(), ctx.getNode().name, runIndex, itemIndex].join('\u0000');
+	const parts = [
+		ctx.getInstanceId(),
+		ctx.getWorkflow().id ?? '',
+		ctx.getExecutionId(),
+		ctx.getNode().name,
+		runIndex,
+		itemIndex,
+	].join('\u0000');
 	return `n8n-${createHash('sha256').update(parts).digest('hex').slice(0, 40)}`;
 }
 
@@ -71,12 +81,12 @@ export async function getJob(
 	});
 }
 
-/** Streams a completed job's result file into binary data; `resultUrlField` names an extra place to look. */
+/** Streams a completed job's result file into binary data, as its item's parameters say. */
 export async function downloadResult(
 	ctx: IExecuteFunctions,
 	job: ClipMixJob,
+	service: ClipMixService,
 	itemIndex: number,
-	resultUrlField = '',
 ): Promise<IBinaryData> {
 	if (!isJobReady(job)) {
 		throw new NodeOperationError(ctx.getNode(), `Job "${job.id}" is not completed yet`, {
@@ -84,7 +94,7 @@ export async function downloadResult(
 			description: `Its status is "${job.status}". Wait until it is completed, for example with Job → Wait for Completion, then download it.`,
 		});
 	}
-	const { url, lookedAt } = resultUrlOf(job, resultUrlField);
+	const { url, lookedAt } = resultUrlOf(job, String(ctx.getNodeParameter('resultUrlField', itemIndex, '') ?? ''));
 	if (!url) {
 		throw new NodeOperationError(ctx.getNode(), `Job "${job.id}" is completed, but its answer names no result file`, {
 			itemIndex,
@@ -98,6 +108,8 @@ export async function downloadResult(
 		baseName: job.id,
 		extension: url.match(/\.([a-z0-9]{2,4})(?:\?|$)/i)?.[1] ?? 'bin',
 		itemIndex,
+		kind: CLIPMIX_SERVICES[service].resultKind,
+		maxBytes: maxBytesOf(ctx, itemIndex),
 	});
 }
 
@@ -141,8 +153,7 @@ export async function waitForClipMixJobs(
 			const json = { ...job };
 			if (!(ctx.getNodeParameter('downloadResult', itemIndex, true) as boolean)) return { json };
 			const field = requireText(ctx, 'binaryPropertyName', 'Put Output File in Field', itemIndex);
-			const resultUrlField = String(ctx.getNodeParameter('resultUrlField', itemIndex, '') ?? '');
-			return { json, binary: { [field]: await downloadResult(ctx, job, itemIndex, resultUrlField) } };
+			return { json, binary: { [field]: await downloadResult(ctx, job, serviceOf(job.id), itemIndex) } };
 		},
 	});
 }

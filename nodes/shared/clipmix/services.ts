@@ -11,12 +11,14 @@ export const CLIPMIX_SERVICES = {
 		label: 'Music',
 		path: '/music', // documented
 		inferred: false,
+		resultKind: 'audio',
 		fields: { prompt: 'prompt', lyrics: 'lyrics', durationSeconds: 'duration_seconds' },
 	},
 	translation: {
 		label: 'Video Translation',
 		path: '/translations', // INFERRED
 		inferred: true,
+		resultKind: 'video',
 		fields: {
 			videoUrl: 'video_url',
 			targetLanguages: 'target_languages',
@@ -28,12 +30,14 @@ export const CLIPMIX_SERVICES = {
 		label: 'Memory Video',
 		path: '/family-videos', // INFERRED: "the family-videos endpoint"
 		inferred: true,
+		resultKind: 'video',
 		fields: { mode: 'mode', photoUrls: 'photo_urls', songUrl: 'song_url', musicPrompt: 'music_prompt', title: 'title' },
 	},
 	avatar: {
 		label: 'Avatar / Faceswap',
 		path: '/avatars', // INFERRED
 		inferred: true,
+		resultKind: 'video',
 		fields: {
 			faceImageUrl: 'face_image_url',
 			script: 'script',

@@ -21,7 +21,7 @@ export const clipMixApi: ApiDefinition = {
 		if (key.startsWith('sk_live_') || key.startsWith('sk_test_')) return undefined;
 		return {
 			message: 'This does not look like a ClipMix API key',
-			description: `ClipMix keys start with sk_live_ (live, spends credits) or sk_test_ (free sandbox); this one starts with "${key.slice(0, 8)}". Copy the key from the ClipMix dashboard, under API keys.`,
+			description: 'ClipMix keys start with sk_live_ (live, spends credits) or sk_test_ (free sandbox), and this one starts with neither. Copy the key from the ClipMix dashboard, under API keys.',
 		};
 	},
 

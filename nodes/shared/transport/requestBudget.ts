@@ -1,5 +1,9 @@
 import { clock } from '../clock';
 
+/** The limits believed from X-RateLimit-Limit, per window. */
+const MIN_LIMIT = 1;
+const MAX_LIMIT = 10_000;
+
 /**
  * Client-side pacing for one API key: never more than `limit` requests in any
  * `windowMs` span, whoever in this n8n process sends them.
@@ -40,9 +44,13 @@ export class RequestBudget {
 		};
 	}
 
-	/** Learns from the documented X-RateLimit-Limit / X-RateLimit-Remaining headers. */
+	/**
+	 * Learns from the documented X-RateLimit-Limit / X-RateLimit-Remaining headers. A limit is
+	 * believed only as a whole number within sane bounds: a stray 0.001 must not space requests
+	 * hours apart, nor a huge one turn pacing off.
+	 */
 	observe(limit: number | undefined, remaining: number | undefined): void {
-		if (limit !== undefined && limit > 0) this.limit = limit;
+		if (limit !== undefined && Number.isInteger(limit) && limit >= MIN_LIMIT && limit <= MAX_LIMIT) this.limit = limit;
 		if (remaining !== undefined) this.exhaustedAt = remaining <= 0 ? clock.now() : undefined;
 	}
 
@@ -74,14 +82,22 @@ export class RequestBudget {
 	}
 }
 
-const budgets = new Map<string, RequestBudget>();
+const budgets = new Map<string, { budget: RequestBudget; usedAt: number }>();
+
+/** A key unused for this long loses its budget: its window is long over, and keys come and go. */
+const IDLE_BUDGET_MS = 60 * 60_000;
 
 /** One budget per key for the whole n8n process, so every node and execution shares it. */
 export function budgetFor(key: string, limit: number, windowMs: number): RequestBudget {
-	let budget = budgets.get(key);
-	if (!budget) {
-		budget = new RequestBudget(limit, windowMs);
-		budgets.set(key, budget);
-	}
-	return budget;
+	const now = clock.now();
+	for (const [other, entry] of budgets) if (now - entry.usedAt > Math.max(IDLE_BUDGET_MS, windowMs)) budgets.delete(other);
+	const entry = budgets.get(key) ?? { budget: new RequestBudget(limit, windowMs), usedAt: now };
+	entry.usedAt = now;
+	budgets.set(key, entry);
+	return entry.budget;
+}
+
+/** How many keys have a budget now (for tests). */
+export function budgetCount(): number {
+	return budgets.size;
 }

@@ -2,7 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
 import { videoIdProperty } from '../../../shared/blipix/descriptions';
-import { binaryPropertyProperty } from '../../../shared/descriptions';
+import { binaryPropertyProperty, maxFileSizeProperty } from '../../../shared/descriptions';
 import { downloadVideoFile, getVideo } from '../../../shared/blipix/videos';
 import type { VideoFile } from '../../../shared/blipix/videos';
 import { isVideoReady } from '../../../shared/blipix/types';
@@ -21,6 +21,7 @@ const properties: INodeProperties[] = [
 		default: 'video',
 	},
 	binaryPropertyProperty,
+	maxFileSizeProperty,
 ];
 
 export const description = updateDisplayOptions(

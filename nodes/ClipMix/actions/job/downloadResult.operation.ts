@@ -4,14 +4,14 @@ import { updateDisplayOptions } from 'n8n-workflow';
 import { downloadResult, getJob } from '../../../shared/clipmix/jobs';
 import type { ClipMixService } from '../../../shared/clipmix/services';
 import { CLIPMIX_SERVICE_KEYS } from '../../../shared/clipmix/services';
-import { binaryPropertyProperty } from '../../../shared/descriptions';
+import { binaryPropertyProperty, maxFileSizeProperty } from '../../../shared/descriptions';
 import { requireOneOf, requireText } from '../../../shared/validation';
 import { resultUrlFieldProperty } from '../../../shared/clipmix/resultUrl';
 import { jobIdProperty, serviceProperty } from '../common';
 
 export const description: INodeProperties[] = updateDisplayOptions(
 	{ show: { resource: ['job'], operation: ['downloadResult'] } },
-	[serviceProperty, jobIdProperty, binaryPropertyProperty, resultUrlFieldProperty],
+	[serviceProperty, jobIdProperty, binaryPropertyProperty, resultUrlFieldProperty, maxFileSizeProperty],
 );
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
@@ -19,6 +19,5 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	const jobId = requireText(this, 'jobId', 'Job ID', itemIndex);
 	const field = requireText(this, 'binaryPropertyName', 'Output field name', itemIndex);
 	const job = await getJob(this, service, jobId, itemIndex);
-	const resultUrlField = String(this.getNodeParameter('resultUrlField', itemIndex, '') ?? '');
-	return [{ json: job, binary: { [field]: await downloadResult(this, job, itemIndex, resultUrlField) } }];
+	return [{ json: job, binary: { [field]: await downloadResult(this, job, service, itemIndex) } }];
 }

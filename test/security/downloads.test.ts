@@ -1,0 +1,179 @@
+/**
+ * Downloads fetch only what they should: the URL comes from an API answer, so a hostile or
+ * broken one must not reach into the network, leak the key, save a web page as a video, fill
+ * the disk or hang. A probe node calls the package's one download path through n8n-core.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+
+import { clock } from '../../nodes/shared/clock';
+import { downloadToBinary } from '../../nodes/shared/download';
+import type { FileKind } from '../../nodes/shared/download';
+import { runWorkflow } from '../engine';
+import { credentialTypes, singleNodeWorkflow } from '../helpers/nodes';
+
+const PROBE = 'n8n-nodes-security-test.downloadProbe';
+const KEY = 'blx_downloadCanaryKey0000000000000000000000';
+
+class DownloadProbe implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Download Probe',
+		name: 'downloadProbe',
+		group: ['transform'],
+		version: 1,
+		description: 'Calls downloadToBinary',
+		defaults: { name: 'Download Probe' },
+		inputs: ['main'],
+		outputs: ['main'],
+		credentials: [{ name: 'blipixApi', required: true }],
+		properties: [
+			{ displayName: 'URL', name: 'url', type: 'string', default: '' },
+			{ displayName: 'API Base URL', name: 'apiBaseUrl', type: 'string', default: '' },
+			{ displayName: 'Kind', name: 'kind', type: 'string', default: 'video' },
+			{ displayName: 'Max Bytes', name: 'maxBytes', type: 'number', default: 0 },
+		],
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const binary = await downloadToBinary(this, {
+			url: this.getNodeParameter('url', 0) as string,
+			apiBaseUrl: this.getNodeParameter('apiBaseUrl', 0) as string,
+			credentialType: 'blipixApi',
+			baseName: 'T',
+			extension: 'mp4',
+			itemIndex: 0,
+			kind: this.getNodeParameter('kind', 0) as FileKind,
+			maxBytes: this.getNodeParameter('maxBytes', 0) as number,
+		});
+		return [[{ json: {}, binary: { data: binary } }]];
+	}
+}
+
+interface Seen {
+	path: string;
+	authorization?: string;
+}
+
+/** A file server that misbehaves on purpose, one way per path. */
+async function hostileServer() {
+	const seen: Seen[] = [];
+	const server = http.createServer((req, res) => {
+		const path = req.url ?? '/';
+		seen.push({ path, authorization: req.headers.authorization });
+		if (path === '/ok.mp4') return res.writeHead(200, { 'content-type': 'video/mp4' }).end(Buffer.alloc(1000, 1));
+		if (path === '/login.mp4') return res.writeHead(200, { 'content-type': 'text/html' }).end('<html>Sign in</html>');
+		if (path === '/big-declared.mp4') {
+			res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': String(10_000) });
+			return res.end(Buffer.alloc(10_000));
+		}
+		if (path === '/big-chunked.mp4') {
+			res.writeHead(200, { 'content-type': 'video/mp4' });
+			for (let i = 0; i < 10; i++) res.write(Buffer.alloc(1000));
+			return res.end();
+		}
+		if (path === '/loop') return res.writeHead(302, { location: '/loop' }).end();
+		if (path.startsWith('/elsewhere')) return res.writeHead(302, { location: `${other.url}/ok.mp4` }).end();
+		if (path === '/stall.mp4') {
+			res.writeHead(200, { 'content-type': 'video/mp4' });
+			res.write(Buffer.alloc(500));
+			return; // and nothing more, ever
+		}
+		return res.writeHead(404).end();
+	});
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+	const close = async () => {
+		server.closeAllConnections();
+		await new Promise((resolve) => server.close(resolve));
+	};
+	return { url, seen, close };
+}
+
+let api: Awaited<ReturnType<typeof hostileServer>>;
+let other: Awaited<ReturnType<typeof hostileServer>>;
+
+beforeAll(async () => {
+	api = await hostileServer();
+	other = await hostileServer();
+	// 60 API seconds of silence is 0.2 real seconds.
+	clock.follow(300, Date.now());
+});
+
+afterAll(async () => {
+	clock.follow(1, Date.now());
+	await api.close();
+	await other.close();
+});
+
+beforeEach(() => {
+	api.seen.length = 0;
+	other.seen.length = 0;
+});
+
+async function download(url: string, extra: { apiBaseUrl?: string; kind?: FileKind; maxBytes?: number } = {}) {
+	return await runWorkflow({
+		workflow: singleNodeWorkflow(PROBE, { url, apiBaseUrl: extra.apiBaseUrl ?? `${api.url}/api/v1`, kind: extra.kind ?? 'video', maxBytes: extra.maxBytes ?? 0 }),
+		nodeTypes: { [PROBE]: new DownloadProbe() },
+		credentialTypes,
+		credentials: { blipixApi: { apiKey: KEY, baseUrl: `${api.url}/api/v1` } },
+	});
+}
+
+describe('downloads of URLs from an API answer', () => {
+	it('fetch an ordinary file, with the key only on the API’s own origin', async () => {
+		expect((await download(`${api.url}/ok.mp4`)).error).toBeUndefined();
+		expect((await download(`${other.url}/ok.mp4`)).error).toBeUndefined();
+		expect(api.seen.map((s) => s.authorization)).toEqual([`Bearer ${KEY}`]);
+		expect(other.seen.map((s) => s.authorization)).toEqual([undefined]);
+	});
+
+	it.each([
+		['a cloud metadata address', 'http://169.254.169.254/latest/meta-data/', /cloud metadata address/],
+		['a metadata host name', 'http://metadata.google.internal/computeMetadata/v1/', /cloud metadata address/],
+		['a private address while the API is public', 'http://10.0.0.7/file.mp4', /inside your network, and the API is not/],
+		['loopback while the API is public', 'http://127.0.0.1:9/file.mp4', /inside your network, and the API is not/],
+		['another scheme', 'file:///etc/passwd', /not a web address/],
+		['a URL with a password', 'https://user:pw@cdn.example.com/x.mp4', /user name or password/],
+	])('refuse %s before any request', async (_, url, reason) => {
+		const { error } = await download(url, { apiBaseUrl: 'https://app.blipix.pro/api/v1' });
+		expect(error?.message).toMatch(reason);
+		expect(api.seen).toEqual([]);
+	});
+
+	it('refuse a web page where a video was asked for', async () => {
+		const { error } = await download(`${api.url}/login.mp4`);
+		expect(error?.message).toBe('Not saving T.mp4: the server sent text/html, not a video file');
+		expect(error?.description).toMatch(/may need a login/);
+	});
+
+	it('refuse a file over Max File Size, declared or not', async () => {
+		expect((await download(`${api.url}/big-declared.mp4`, { maxBytes: 4000 })).error?.message).toBe(
+			'Not saving T.mp4: it is 10000 bytes, over the Max File Size of 4000 bytes',
+		);
+		expect((await download(`${api.url}/big-chunked.mp4`, { maxBytes: 4000 })).error?.message).toMatch(
+			/^Download of T\.mp4 stopped after \d+ bytes: it passed the Max File Size of 4000 bytes$/,
+		);
+	});
+
+	it('never send the key across origins on a redirect', async () => {
+		const { error } = await download(`${api.url}/elsewhere`);
+		expect(error).toBeUndefined();
+		expect(api.seen.map((s) => s.authorization)).toEqual([`Bearer ${KEY}`]);
+		expect(other.seen).toEqual([{ path: '/ok.mp4', authorization: undefined }]);
+	});
+
+	it('stop a redirect loop after 5 redirects', async () => {
+		const { error } = await download(`${api.url}/loop`);
+		expect(error?.message).toMatch(/redirected more than 5 times/);
+		expect(api.seen).toHaveLength(6);
+	});
+
+	it('give up on a body that stalls, saying how far it got', async () => {
+		const started = Date.now();
+		const { error } = await download(`${api.url}/stall.mp4`);
+		expect(error?.message).toMatch(/^Download of T\.mp4 stopped after 500 bytes: /);
+		expect(Date.now() - started).toBeLessThan(5000);
+	});
+});

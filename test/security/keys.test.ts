@@ -1,0 +1,117 @@
+/**
+ * Keys and limits: idempotency keys that never collide across n8n instances or workflows, a
+ * custom key that items may not share with different requests, API keys trimmed and never
+ * echoed, and a rate-limit budget that believes only sane headers and forgets idle keys.
+ */
+import type { IExecuteFunctions } from 'n8n-workflow';
+
+import { clock } from '../../nodes/shared/clock';
+import { idempotencyKeyFor } from '../../nodes/shared/clipmix/jobs';
+import { RequestBudget, budgetCount, budgetFor } from '../../nodes/shared/transport/requestBudget';
+import { runWorkflow } from '../engine';
+import { BLIPIX_TYPE, CLIPMIX_TYPE, blipixCredentials, clipMixCredentials, credentialTypes, nodeTypes, singleNodeWorkflow } from '../helpers/nodes';
+import { startScaledSimulator, stopScaledSimulator } from '../helpers/simulator';
+import type { Simulator } from '../simulator';
+
+let sim: Simulator;
+
+beforeAll(async () => {
+	sim = await startScaledSimulator(300, 51);
+});
+
+afterAll(async () => await stopScaledSimulator(sim));
+
+describe('derived Idempotency-Keys', () => {
+	const context = (instanceId: string, workflowId: string) =>
+		({
+			getInstanceId: () => instanceId,
+			getWorkflow: () => ({ id: workflowId, active: false }),
+			getExecutionId: () => '1',
+			getNode: () => ({ name: 'ClipMix' }),
+			evaluateExpression: () => 0,
+		}) as unknown as IExecuteFunctions;
+
+	it('differ between n8n instances and workflows whose execution ids coincide', () => {
+		const production = idempotencyKeyFor(context('instance-a', 'wf1'), 0, '');
+		expect(idempotencyKeyFor(context('instance-b', 'wf1'), 0, '')).not.toBe(production);
+		expect(idempotencyKeyFor(context('instance-a', 'wf2'), 0, '')).not.toBe(production);
+		expect(idempotencyKeyFor(context('instance-a', 'wf1'), 1, '')).not.toBe(production);
+		expect(idempotencyKeyFor(context('instance-a', 'wf1'), 0, '')).toBe(production);
+	});
+});
+
+describe('a custom Idempotency Key', () => {
+	const music = (prompt: string) => ({ prompt });
+	const create = { resource: 'music', operation: 'create', prompt: '={{ $json.prompt }}', durationSeconds: 30, options: { idempotencyKey: 'order-42' } };
+
+	it('shared by items with different requests fails those items before anything is sent', async () => {
+		const { liveKey } = sim.clipmix.createAccount();
+		const { error } = await runWorkflow({
+			workflow: singleNodeWorkflow(CLIPMIX_TYPE, create, [music('one'), music('two')]),
+			nodeTypes,
+			credentialTypes,
+			credentials: clipMixCredentials(sim.clipmix.baseUrl, liveKey),
+		});
+		expect(error?.message).toBe('The Idempotency Key "order-42" is shared by items with different requests');
+		expect(sim.clipmix.requestLog.filter((entry) => entry.apiKey === liveKey)).toHaveLength(0);
+	});
+
+	it('shared by items with the same request is one job, charged once', async () => {
+		const { liveKey } = sim.clipmix.createAccount();
+		const { json, error } = await runWorkflow({
+			workflow: singleNodeWorkflow(CLIPMIX_TYPE, create, [music('same'), music('same')]),
+			nodeTypes,
+			credentialTypes,
+			credentials: clipMixCredentials(sim.clipmix.baseUrl, liveKey),
+		});
+		expect(error).toBeUndefined();
+		expect(new Set(json('Node').map((job) => job.id)).size).toBe(1);
+		expect(sim.clipmix.ledger.filter((charge) => charge.apiKey === liveKey)).toHaveLength(1);
+	});
+});
+
+describe('API keys', () => {
+	it('are trimmed in the Authorization header, as in the prefix check', async () => {
+		const apiKey = sim.blipix.createAccount();
+		const { error } = await runWorkflow({
+			workflow: singleNodeWorkflow(BLIPIX_TYPE, { resource: 'account', operation: 'get' }),
+			nodeTypes,
+			credentialTypes,
+			credentials: blipixCredentials(sim.blipix.baseUrl, `  ${apiKey}\n`),
+		});
+		expect(error).toBeUndefined();
+	});
+
+	it('are never echoed in an error, not even in part', async () => {
+		const { error } = await runWorkflow({
+			workflow: singleNodeWorkflow(CLIPMIX_TYPE, { resource: 'music', operation: 'get', jobId: 'mus_1' }),
+			nodeTypes,
+			credentialTypes,
+			credentials: clipMixCredentials(sim.clipmix.baseUrl, 'pk_SECRETVALUE123'),
+		});
+		expect(error?.message).toBe('This does not look like a ClipMix API key');
+		expect(JSON.stringify({ message: error?.message, description: error?.description })).not.toMatch(/pk_S|SECRET/);
+	});
+});
+
+describe('the rate-limit budget', () => {
+	it('believes X-RateLimit-Limit only within sane bounds', () => {
+		const budget = new RequestBudget(60, 60_000);
+		for (const nonsense of [0.001, 0, -5, 1e9, 12.5]) budget.observe(nonsense, undefined);
+		expect(budget.limit).toBe(60);
+		budget.observe(120, undefined);
+		expect(budget.limit).toBe(120);
+	});
+
+	it('forgets keys unused for an hour', () => {
+		clock.follow(1, Date.now());
+		budgetFor('key-in-use', 60, 60_000);
+		budgetFor('key-left-idle', 60, 60_000);
+		const before = budgetCount();
+		const start = Date.now();
+		clock.follow(1, start + 61 * 60_000);
+		budgetFor('key-in-use', 60, 60_000);
+		expect(budgetCount()).toBeLessThan(before);
+		clock.follow(300, sim.simNow());
+	});
+});
