@@ -118,6 +118,35 @@ describe('a Blipix create whose answer is lost after the video was made', () => 
 	});
 });
 
+describe('a lost create whose lookups fail too', () => {
+	it('Blipix: a failed look is a look not taken; the next one adopts the video', async () => {
+		await withServer({}, async (sim) => {
+			const apiKey = sim.blipix.createAccount({ credits: 100 });
+			sim.blipix.failNext(1, 'drop', { afterCommit: true });
+			sim.blipix.failNext(4, 503);
+			const { json, error } = await runBlipix(sim, apiKey, [{ prompt: 'looked twice [render:30]' }], [createVideo()]);
+			expect(error).toBeUndefined();
+			expect(json('Blipix')[0]).toMatchObject({ recovered: true, id: sim.blipix.faultStats().lostCreates[0].id });
+		});
+	});
+
+	it('ClipMix: the error names the Idempotency-Key, which gets the job back without a second charge', async () => {
+		await withServer({}, async (sim) => {
+			const apiKey = sim.clipmix.createAccount().liveKey;
+			sim.clipmix.failNext(1, 503, { afterCommit: true });
+			sim.clipmix.failNext(3, 503);
+			const lost = await runClipMix(sim, apiKey, [{}], [music()]);
+			const key = /Idempotency-Key within 24 hours \((n8n-[0-9a-f]{40})/.exec(String(lost.error?.description))?.[1];
+			expect(key).toBeDefined();
+			const again = await runClipMix(sim, apiKey, [{}], [music({ options: { idempotencyKey: key } })]);
+			expect(again.error).toBeUndefined();
+			const charges = sim.clipmix.ledger.filter((charge) => charge.apiKey === apiKey);
+			expect(charges).toHaveLength(1);
+			expect(again.json('ClipMix')[0].id).toBe(charges[0].jobId);
+		});
+	});
+});
+
 describe('a Blipix server with other choices', () => {
 	it('shows a validation error’s own words and field', async () => {
 		await withServer({ blipix: { errorBody: 'detailed' } }, async (sim) => {

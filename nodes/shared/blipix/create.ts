@@ -13,19 +13,24 @@ const CLOCK_SKEW_MS = 60_000;
 /** A lost create shows up in the list within seconds; look a few times before concluding. */
 const RECOVERY_LOOKS_MS = [0, 5_000, 15_000];
 const RECOVERY_LIST_LIMIT = 50;
-/** Ids remembered per key as made by a create of this process; oldest forgotten first. */
-const CLAIMED_CAPACITY = 5_000;
+/** Ids remembered per key (claimed, or seen in a recovery's listing); oldest forgotten first. */
+const ID_CAPACITY = 5_000;
 
 interface CreateRecord {
 	sentAt: number;
-	/** Set once the create's own answer named its video. */
+	/** Set once the create's own answer, or its recovery, named its video. */
 	id?: string;
+	/** When its recovery gave up without a video. */
+	unresolvedSince?: number;
 }
 
-/** Per API key (hashed): this process's recent creates, answered or not, and the ids they claimed. */
+/** Per API key (hashed): this process's recent creates, and what it knows of the key's videos. */
 interface KeyLedger {
 	creates: Set<CreateRecord>;
+	/** Ids a create of this process made (its answer said so, or its recovery adopted it). */
 	claimed: Set<string>;
+	/** Id → when a recovery's listing first showed it: a video listed before a create was sent is not that create's. */
+	listedAt: Map<string, number>;
 }
 
 const ledgers = new Map<string, KeyLedger>();
@@ -33,7 +38,7 @@ const ledgers = new Map<string, KeyLedger>();
 function ledgerFor(keyHash: string): KeyLedger {
 	let ledger = ledgers.get(keyHash);
 	if (!ledger) {
-		ledger = { creates: new Set(), claimed: new Set() };
+		ledger = { creates: new Set(), claimed: new Set(), listedAt: new Map() };
 		ledgers.set(keyHash, ledger);
 	}
 	return ledger;
@@ -41,7 +46,12 @@ function ledgerFor(keyHash: string): KeyLedger {
 
 function claim(ledger: KeyLedger, id: string): void {
 	ledger.claimed.add(id);
-	if (ledger.claimed.size > CLAIMED_CAPACITY) ledger.claimed.delete(ledger.claimed.values().next().value as string);
+	if (ledger.claimed.size > ID_CAPACITY) ledger.claimed.delete(ledger.claimed.values().next().value as string);
+}
+
+function noteListed(ledger: KeyLedger, videos: BlipixVideo[], now: number): void {
+	for (const video of videos) if (!ledger.listedAt.has(video.id)) ledger.listedAt.set(video.id, now);
+	while (ledger.listedAt.size > ID_CAPACITY) ledger.listedAt.delete(ledger.listedAt.keys().next().value as string);
 }
 
 async function ledgerOf(ctx: IExecuteFunctions, itemIndex: number): Promise<KeyLedger> {
@@ -54,11 +64,12 @@ const describeVideo = (video: BlipixVideo) => `${video.id} ("${String(video.titl
 /**
  * POST /videos/create, sent once. Blipix has no idempotency key, so a create that got no answer
  * or a 5xx is never sent again (that could pay twice); instead the newest videos are read to find
- * the one it may have made. It is adopted (`recovered: true`) only when exactly one video appeared
- * on the key since the create was sent, with the same aspect ratio, that no create of this n8n
- * process claims, while no other create of this process on the key was unanswered: otherwise two
- * executions could take each other's videos. Anything less certain fails the item, listing the
- * candidates.
+ * the one it may have made. It is adopted (`recovered: true`) only when exactly one video
+ * appeared on the key since the create was sent, with the same aspect ratio, that no create of
+ * this n8n process claims and that no earlier recovery of this process had already listed,
+ * while no other create of this process on the key was still unconfirmed when this one was sent:
+ * otherwise two executions could take each other's videos. Anything less certain fails the item,
+ * listing the candidates.
  */
 export async function createVideo(ctx: IExecuteFunctions, body: IDataObject, itemIndex: number): Promise<IDataObject> {
 	const ledger = await ledgerOf(ctx, itemIndex);
@@ -109,30 +120,48 @@ async function recoverCreate(
 		});
 
 	let candidates: BlipixVideo[] = [];
+	let looked = false;
+	let lookFailure = '';
 	for (const delay of RECOVERY_LOOKS_MS) {
 		await clock.sleep(delay, ctx.getExecutionCancelSignal());
 		const listed = await listVideos(ctx, { limit: RECOVERY_LIST_LIMIT }, itemIndex).then(
 			(videos) => ({ videos }),
 			(error: unknown) => ({ error }),
 		);
-		if ('error' in listed) throw fail(`Looking for the video on your account failed too (${(listed.error as Error).message}).`);
+		// A look that failed is a look not taken: the next one may work.
+		if ('error' in listed) {
+			lookFailure = (listed.error as Error).message;
+			continue;
+		}
+		looked = true;
 		candidates = listed.videos.filter(
 			(video) =>
 				Date.parse(String(video.createdAt)) >= since &&
 				!ledger.claimed.has(video.id) &&
+				!((ledger.listedAt.get(video.id) ?? Infinity) < record.sentAt) &&
 				(video.aspectRatio === undefined || video.aspectRatio === body.aspectRatio),
 		);
+		noteListed(ledger, listed.videos, clock.now());
 		if (candidates.length > 0) break;
 	}
-	// Other creates of this process on the key, around the same time and still without a video, could own a candidate.
+	if (!looked) {
+		record.unresolvedSince = clock.now();
+		throw fail(`Looking for the video on your account failed too (${lookFailure}).`);
+	}
+	// Other creates of this process on the key that were unconfirmed when this one was sent could own a candidate.
 	const rivals = [...ledger.creates].filter(
-		(other) => other !== record && other.id === undefined && other.sentAt >= since - CLOCK_SKEW_MS,
+		(other) =>
+			other !== record &&
+			other.id === undefined &&
+			other.sentAt >= since - CLOCK_SKEW_MS &&
+			(other.unresolvedSince === undefined || other.unresolvedSince > record.sentAt),
 	);
 	if (candidates.length === 1 && rivals.length === 0) {
 		ctx.logger.warn(`Blipix: adopted video ${candidates[0].id} for item ${itemIndex} after "${failure.message}"`);
 		return { ...candidates[0], creditsCost: creditCost(String(body.duration)) ?? null, recovered: true };
 	}
 	// This create stays on record without a video, so a later recovery does not take one it may own.
+	record.unresolvedSince = clock.now();
 	throw fail(
 		candidates.length === 0
 			? 'No new video appeared on your Blipix account since it was sent, so it was most likely not created.'

@@ -4,6 +4,7 @@ import type {
 	IHttpRequestMethods,
 	IHttpRequestOptions,
 	ILoadOptionsFunctions,
+	IPollFunctions,
 	JsonObject,
 } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
@@ -14,7 +15,7 @@ import type { ErrorBody } from './errorBody';
 import { readErrorBody } from './errorBody';
 import type { RequestBudget } from './requestBudget';
 
-export type ApiContext = IExecuteFunctions | ILoadOptionsFunctions;
+export type ApiContext = IExecuteFunctions | ILoadOptionsFunctions | IPollFunctions;
 
 export interface ApiResponse<T = IDataObject> {
 	body: T;
@@ -101,6 +102,17 @@ export function isUnconfirmedCreate(error: unknown): error is NodeApiError {
 	return error instanceof NodeApiError && error.context.unconfirmed === true;
 }
 
+/**
+ * A create sent with an Idempotency-Key that never got a clear answer may have been made: the
+ * key is what finds it again, without paying twice, so the error names it.
+ */
+function withReplayHint(error: NodeApiError, request: ApiRequest): NodeApiError {
+	const key = request.headers?.['Idempotency-Key'];
+	if (request.method !== 'POST' || typeof key !== 'string') return error;
+	error.description = `${error.description ?? ''} The create may have been made anyway: sent again with the same Idempotency-Key within 24 hours (${key}: put it under Options → Idempotency Key), it returns that job without a second charge.`.trim();
+	return error;
+}
+
 function asObject(body: unknown): IDataObject {
 	if (body && typeof body === 'object' && !Array.isArray(body)) return body as IDataObject;
 	if (typeof body === 'string' && body.length > 0) return { message: body };
@@ -175,7 +187,7 @@ export async function apiRequest<T = IDataObject>(
 						: `${api.label} did not answer (${(error as Error).message}). The request was not sent again, because it may already have been processed and a second one could spend credits twice. Check your ${api.label} account before running this item again.`,
 			});
 			noAnswer.context.unconfirmed = retry === 'once';
-			throw noAnswer;
+			throw withReplayHint(noAnswer, request);
 		}
 		answered?.();
 		response.body = asObject(response.body);
@@ -210,6 +222,6 @@ export async function apiRequest<T = IDataObject>(
 			httpCode: String(statusCode),
 		});
 		failure.context.unconfirmed = statusCode >= 500 && retry === 'once';
-		throw failure;
+		throw statusCode >= 500 ? withReplayHint(failure, request) : failure;
 	}
 }
