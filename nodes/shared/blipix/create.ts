@@ -16,12 +16,20 @@ const RECOVERY_LIST_LIMIT = 50;
 /** Ids remembered per key (claimed, or seen in a recovery's listing); oldest forgotten first. */
 const ID_CAPACITY = 5_000;
 
+/**
+ * Steps of this process in the order they happened: clock readings can tie (a sped-up clock
+ * moves in steps), and "listed before this create was sent" must be exact.
+ */
+let step = 0;
+
 interface CreateRecord {
+	/** API time, for the window of videos it may have made. */
 	sentAt: number;
+	sentStep: number;
 	/** Set once the create's own answer, or its recovery, named its video. */
 	id?: string;
-	/** When its recovery gave up without a video. */
-	unresolvedSince?: number;
+	/** The step at which its recovery gave up without a video after listing the key's videos. */
+	unresolvedStep?: number;
 }
 
 /** Per API key (hashed): this process's recent creates, and what it knows of the key's videos. */
@@ -29,7 +37,7 @@ interface KeyLedger {
 	creates: Set<CreateRecord>;
 	/** Ids a create of this process made (its answer said so, or its recovery adopted it). */
 	claimed: Set<string>;
-	/** Id → when a recovery's listing first showed it: a video listed before a create was sent is not that create's. */
+	/** Id → the step at which a recovery's listing first showed it: a video listed before a create was sent is not that create's. */
 	listedAt: Map<string, number>;
 }
 
@@ -49,8 +57,9 @@ function claim(ledger: KeyLedger, id: string): void {
 	if (ledger.claimed.size > ID_CAPACITY) ledger.claimed.delete(ledger.claimed.values().next().value as string);
 }
 
-function noteListed(ledger: KeyLedger, videos: BlipixVideo[], now: number): void {
-	for (const video of videos) if (!ledger.listedAt.has(video.id)) ledger.listedAt.set(video.id, now);
+function noteListed(ledger: KeyLedger, videos: BlipixVideo[]): void {
+	const listedStep = ++step;
+	for (const video of videos) if (!ledger.listedAt.has(video.id)) ledger.listedAt.set(video.id, listedStep);
 	while (ledger.listedAt.size > ID_CAPACITY) ledger.listedAt.delete(ledger.listedAt.keys().next().value as string);
 }
 
@@ -73,7 +82,7 @@ const describeVideo = (video: BlipixVideo) => `${video.id} ("${String(video.titl
  */
 export async function createVideo(ctx: IExecuteFunctions, body: IDataObject, itemIndex: number): Promise<IDataObject> {
 	const ledger = await ledgerOf(ctx, itemIndex);
-	const record: CreateRecord = { sentAt: clock.now() };
+	const record: CreateRecord = { sentAt: clock.now(), sentStep: ++step };
 	ledger.creates.add(record);
 	const outcome = await blipixRequest(ctx, { method: 'POST', path: '/videos/create', body, itemIndex, retry: 'once' }).then(
 		(created) => ({ created }),
@@ -138,30 +147,28 @@ async function recoverCreate(
 			(video) =>
 				Date.parse(String(video.createdAt)) >= since &&
 				!ledger.claimed.has(video.id) &&
-				!((ledger.listedAt.get(video.id) ?? Infinity) < record.sentAt) &&
+				(ledger.listedAt.get(video.id) ?? Infinity) > record.sentStep &&
 				(video.aspectRatio === undefined || video.aspectRatio === body.aspectRatio),
 		);
-		noteListed(ledger, listed.videos, clock.now());
+		noteListed(ledger, listed.videos);
 		if (candidates.length > 0) break;
 	}
-	if (!looked) {
-		record.unresolvedSince = clock.now();
-		throw fail(`Looking for the video on your account failed too (${lookFailure}).`);
-	}
+	// Never looked: this create stays a rival for good (its window), since its video, if made, was never listed.
+	if (!looked) throw fail(`Looking for the video on your account failed too (${lookFailure}).`);
 	// Other creates of this process on the key that were unconfirmed when this one was sent could own a candidate.
 	const rivals = [...ledger.creates].filter(
 		(other) =>
 			other !== record &&
 			other.id === undefined &&
 			other.sentAt >= since - CLOCK_SKEW_MS &&
-			(other.unresolvedSince === undefined || other.unresolvedSince > record.sentAt),
+			(other.unresolvedStep === undefined || other.unresolvedStep > record.sentStep),
 	);
 	if (candidates.length === 1 && rivals.length === 0) {
 		ctx.logger.warn(`Blipix: adopted video ${candidates[0].id} for item ${itemIndex} after "${failure.message}"`);
 		return { ...candidates[0], creditsCost: creditCost(String(body.duration)) ?? null, recovered: true };
 	}
-	// This create stays on record without a video, so a later recovery does not take one it may own.
-	record.unresolvedSince = clock.now();
+	// It looked and listed what there was: those videos are no later create's, and this one is no rival from now on.
+	record.unresolvedStep = ++step;
 	throw fail(
 		candidates.length === 0
 			? 'No new video appeared on your Blipix account since it was sent, so it was most likely not created.'
