@@ -4,10 +4,13 @@
  *
  * Everything the two commands create lives in `.n8n-dev/` (git-ignored):
  *
- *   .n8n-dev/runtime/   n8n itself and Node 22 (its own package.json, .npmrc and node_modules)
- *   .n8n-dev/home/      N8N_USER_FOLDER of `npm run dev` (so n8n's folder is .n8n-dev/home/.n8n)
- *   .n8n-dev/e2e/       N8N_USER_FOLDER of `npm run test:e2e`, made afresh on every run
- *   .n8n-dev/pack/      the tarball of the package, made by `npm pack`
+ *   .n8n-dev/runtime/     n8n 1.x and Node 22 (its own package.json, .npmrc and node_modules)
+ *   .n8n-dev/runtime-2/   n8n 2.x and Node 24 (likewise)
+ *   .n8n-dev/home/        N8N_USER_FOLDER of `npm run dev -- --n8n 1` (n8n's folder is .n8n-dev/home/.n8n)
+ *   .n8n-dev/home-2/      N8N_USER_FOLDER of `npm run dev` (n8n 2.x, the default)
+ *   .n8n-dev/e2e/         N8N_USER_FOLDER of `npm run test:e2e` on n8n 1.x, made afresh on every run
+ *   .n8n-dev/e2e-2/       the same for n8n 2.x
+ *   .n8n-dev/pack/        the tarball of the package, made by `npm pack`
  */
 import { spawn } from 'node:child_process';
 import type { SpawnOptions } from 'node:child_process';
@@ -17,17 +20,73 @@ import { join, resolve } from 'node:path';
 /** The project root (this file runs from .build/scripts/dev/). */
 export const ROOT = resolve(__dirname, '../../..');
 export const DEV_DIR = join(ROOT, '.n8n-dev');
-export const RUNTIME_DIR = join(DEV_DIR, 'runtime');
 export const PACK_DIR = join(DEV_DIR, 'pack');
 
+/** The n8n major versions `npm run dev` and `npm run test:e2e` can run (`--n8n 1|2`). */
+export type N8nMajor = 1 | 2;
+export const N8N_MAJORS: readonly N8nMajor[] = [1, 2];
+
+export interface N8nRelease {
+	major: N8nMajor;
+	n8nVersion: string;
+	/** the npm package `node` of this version provides the Node that runs this n8n */
+	nodeVersion: string;
+	/** the runtime folder: n8n, its Node and their node_modules */
+	runtimeDir: string;
+	/** npm `overrides` of the runtime's package.json */
+	overrides: Record<string, string>;
+	/**
+	 * undefined: `npm install` runs every install script. A list: `npm install --ignore-scripts`, then
+	 * `npm rebuild` of exactly these packages (the `node` package first: it fetches its own binary).
+	 */
+	rebuild?: string[];
+	/** what a first install fetches (distinct package tarballs) and takes on disk, for the progress lines */
+	approxTarballs: number;
+	approxSize: string;
+	approxMinutes: string;
+}
+
 /**
- * The n8n editor that runs on this machine: n8n 1.x under Node 22 (the npm package `node`).
- * n8n 2.x wants Node 24, and some of its pinned dependencies are not on the registry here.
+ * The n8n editors that run on this machine, where only the npm registry and Debian's packages are
+ * reachable. n8n 1.123.81 runs under Node 22 (npm package `node@22`); its xlsx pin is a tarball outside
+ * the registry, so it is overridden with 0.18.5, the last xlsx published there. n8n 2.41.1 is the newest
+ * 2.x whose pinned dependencies are all on the registry; it needs Node >= 24 (`node@24`). Its install
+ * scripts are off except for the `node` package and the native modules n8n loads
+ * (@confluentinc/kafka-javascript's cannot build here, and nothing needs it; nor the others: ssh2's and
+ * cpu-features' optional speedups, oracledb, @parcel/watcher, telemetry postinstalls).
  */
-export const N8N_VERSION = '1.123.81';
-export const NODE_VERSION = '22.23.3';
-/** xlsx's default tarball lives outside the npm registry; 0.18.5 is the last one published on it. */
-export const RUNTIME_OVERRIDES = { xlsx: '0.18.5' };
+export const N8N_RELEASES: Record<N8nMajor, N8nRelease> = {
+	1: {
+		major: 1,
+		n8nVersion: '1.123.81',
+		nodeVersion: '22.23.3',
+		runtimeDir: join(DEV_DIR, 'runtime'),
+		overrides: { xlsx: '0.18.5' },
+		approxTarballs: 1490,
+		approxSize: '2.0 GB',
+		approxMinutes: '3 to 4 minutes',
+	},
+	2: {
+		major: 2,
+		n8nVersion: '2.41.1',
+		nodeVersion: '24.21.0',
+		runtimeDir: join(DEV_DIR, 'runtime-2'),
+		overrides: {},
+		rebuild: ['node', 'isolated-vm', 'sqlite3', 'msgpackr-extract', '@sentry/node-cpu-profiler', '@sentry/node-native-stacktrace'],
+		approxTarballs: 1890,
+		approxSize: '2.8 GB',
+		approxMinutes: '4 to 5 minutes',
+	},
+};
+
+/** `--n8n 1`, `--n8n 2` (also `1.x`, `2.x`, or a full version of the table above). */
+export function parseN8nMajor(value: string | undefined): N8nMajor {
+	const v = String(value ?? '').trim().replace(/\.x$/, '');
+	for (const major of N8N_MAJORS) {
+		if (v === String(major) || v === N8N_RELEASES[major].n8nVersion) return major;
+	}
+	throw new Error(`--n8n takes 1 or 2 (n8n ${N8N_RELEASES[1].n8nVersion} or ${N8N_RELEASES[2].n8nVersion}), not "${String(value)}"`);
+}
 
 export interface PackageJson {
 	name: string;

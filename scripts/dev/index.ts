@@ -1,26 +1,31 @@
 /**
  * `npm run dev`: the package in a real n8n editor, against the simulator, one command away.
  *
- *   npm run dev [-- --port 5678] [--sim-port 4010] [--time-scale 60] [--reset]
+ *   npm run dev [-- --n8n 2] [--port 5678] [--sim-port 4010] [--time-scale 60] [--reset]
+ *
+ * `--n8n 2` (the default) runs n8n 2.41 under Node 24, `--n8n 1` n8n 1.123 under Node 22; each has
+ * its own runtime and user folder (.n8n-dev/runtime-2 and home-2, .n8n-dev/runtime and home).
  *
  * 1. (npm run build ran before this script) `npm pack`, then the tarball is installed into
- *    .n8n-dev/home/.n8n/nodes the way n8n's Community Nodes installer does it (scripts/dev/install.ts).
- * 2. n8n 1.123 under Node 22 is installed into .n8n-dev/runtime on first use (scripts/dev/runtime.ts).
+ *    <user folder>/.n8n/nodes the way n8n's Community Nodes installer does it (scripts/dev/install.ts).
+ * 2. n8n and its Node are installed into the runtime folder on first use (scripts/dev/runtime.ts).
  * 3. The simulator starts on 127.0.0.1:<sim-port> (CDN on the next port), at 60x speed.
- * 4. n8n starts on http://localhost:<port> with N8N_USER_FOLDER=.n8n-dev/home.
+ * 4. n8n starts on http://localhost:<port> with N8N_USER_FOLDER=<user folder> (also its HOME, so
+ *    files nodes write go to <user folder>/.n8n-files).
  * 5. Through n8n's REST API: the owner account (printed below), the Blipix and ClipMix credentials
  *    pointing at the simulator, and every examples/*.json not imported yet.
  * Ctrl-C stops n8n (gracefully) and the simulator.
  */
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 
 import { startSimulator } from '../../test/simulator';
 import type { Simulator } from '../../test/simulator';
 
-import { DEV_DIR, formatSeconds, logger, readPackageJson } from './common';
+import { DEV_DIR, N8N_RELEASES, ROOT, formatSeconds, logger, parseN8nMajor, readPackageJson } from './common';
+import type { N8nMajor } from './common';
 import { installLikeN8n, packTarball } from './install';
-import { N8nRest, startN8n } from './n8n';
+import { N8nRest, filesFolder, startN8n } from './n8n';
 import type { N8nInstance } from './n8n';
 import { ensureRuntime } from './runtime';
 import {
@@ -36,9 +41,18 @@ import {
 } from './setup';
 
 const log = logger('dev');
-const HOME = join(DEV_DIR, 'home');
+
+/** n8n's user folder for `npm run dev`, per major version (a 1.x database cannot go back after 2.x migrated it). */
+function homeOf(major: N8nMajor): string {
+	return join(DEV_DIR, major === 1 ? 'home' : `home-${major}`);
+}
+
+function logFileOf(major: N8nMajor): string {
+	return join(DEV_DIR, major === 1 ? 'n8n.log' : `n8n-${major}.log`);
+}
 
 interface Args {
+	n8n: N8nMajor;
 	port: number;
 	simPort: number;
 	timeScale: number;
@@ -47,14 +61,16 @@ interface Args {
 
 const USAGE = `Usage: npm run dev -- [options]
 
+  --n8n 1|2         which n8n: 2 (default) = n8n ${N8N_RELEASES[2].n8nVersion} under Node ${N8N_RELEASES[2].nodeVersion},
+                    1 = n8n ${N8N_RELEASES[1].n8nVersion} under Node ${N8N_RELEASES[1].nodeVersion}
   --port N          n8n editor port (default 5678; the task runner broker uses N+1)
   --sim-port N      simulator API port (default 4010; its CDN uses N+1)
   --time-scale X    simulator speed (default 60: a 3-minute render takes 3 seconds)
-  --reset           start from an empty n8n user folder (.n8n-dev/home)
+  --reset           start from an empty n8n user folder (.n8n-dev/home-2, or .n8n-dev/home for --n8n 1)
 `;
 
 function parseArgs(argv: string[]): Args {
-	const args: Args = { port: 5678, simPort: 4010, timeScale: 60, reset: false };
+	const args: Args = { n8n: 2, port: 5678, simPort: 4010, timeScale: 60, reset: false };
 	for (let i = 0; i < argv.length; i++) {
 		const a = argv[i];
 		const num = () => {
@@ -62,7 +78,9 @@ function parseArgs(argv: string[]): Args {
 			if (!Number.isFinite(n)) throw new Error(`${a} needs a number\n\n${USAGE}`);
 			return n;
 		};
-		if (a === '--port') args.port = num();
+		if (a === '--n8n') args.n8n = parseN8nMajor(argv[++i]);
+		else if (a.startsWith('--n8n=')) args.n8n = parseN8nMajor(a.slice('--n8n='.length));
+		else if (a === '--port') args.port = num();
 		else if (a === '--sim-port') args.simPort = num();
 		else if (a === '--time-scale') args.timeScale = num();
 		else if (a === '--reset') args.reset = true;
@@ -94,15 +112,18 @@ async function main(): Promise<void> {
 	process.on('SIGTERM', () => void shutdown('SIGTERM', 0));
 
 	try {
-		const runtime = await ensureRuntime(log);
+		const runtime = await ensureRuntime(log, args.n8n);
+		const home = homeOf(args.n8n);
+		const logFile = logFileOf(args.n8n);
+		const rel = (path: string) => relative(ROOT, path);
 
 		if (args.reset) {
-			log(`--reset: removing ${HOME}`);
-			rmSync(HOME, { recursive: true, force: true });
+			log(`--reset: removing ${home}`);
+			rmSync(home, { recursive: true, force: true });
 		}
 		const pkg = readPackageJson();
 		const tarball = await packTarball();
-		const packageDir = await installLikeN8n(tarball, join(HOME, '.n8n'));
+		const packageDir = await installLikeN8n(tarball, join(home, '.n8n'));
 		log(`Installed ${pkg.name}@${pkg.version} into ${packageDir} (as n8n's Community Nodes installer does).`);
 
 		sim = await startSimulator({ host: '127.0.0.1', port: args.simPort, cdnPort: args.simPort + 1, timeScale: args.timeScale });
@@ -112,17 +133,17 @@ async function main(): Promise<void> {
 		n8n = await startN8n(
 			{
 				runtime,
-				userFolder: HOME,
+				userFolder: home,
 				port: args.port,
 				brokerPort: args.port + 1,
-				logFile: join(DEV_DIR, 'n8n.log'),
+				logFile,
 				onLine: (line) => process.stdout.write(`[n8n] ${line}\n`),
 			},
 			log,
 		);
 		const running = n8n;
 		void running.exited.then((code) => {
-			if (!stopping) void shutdown(`n8n exited by itself (code ${String(code)}); see .n8n-dev/n8n.log`, 1);
+			if (!stopping) void shutdown(`n8n exited by itself (code ${String(code)}); see ${rel(logFile)}`, 1);
 		});
 
 		const rest = new N8nRest(running.url);
@@ -150,7 +171,7 @@ async function main(): Promise<void> {
 			[
 				'',
 				'────────────────────────────────────────────────────────────────────────────',
-				`  n8n ${runtime.n8nVersion} editor:  http://localhost:${args.port}    (ready in ${formatSeconds(Date.now() - startedAt)})`,
+				`  n8n ${runtime.n8nVersion} editor (Node ${runtime.nodeVersion}):  http://localhost:${args.port}    (ready in ${formatSeconds(Date.now() - startedAt)})`,
 				`  Sign in:           ${DEV_OWNER.email}  /  ${DEV_OWNER.password}`,
 				'',
 				'  Credentials (Overview → Credentials), pointing at the simulator:',
@@ -162,7 +183,8 @@ async function main(): Promise<void> {
 				...workflowLines,
 				'',
 				`  Simulator admin: ${sim.url}/__admin  (test/simulator/README.md)`,
-				`  n8n log: .n8n-dev/n8n.log      n8n data: .n8n-dev/home/.n8n   (npm run dev -- --reset to start afresh)`,
+				`  Files nodes may write: ${rel(filesFolder(home))}   (the webhook example writes there)`,
+				`  n8n log: ${rel(logFile)}      n8n data: ${rel(join(home, '.n8n'))}   (npm run dev -- --n8n ${args.n8n} --reset to start afresh)`,
 				'  Press Ctrl-C to stop n8n and the simulator.',
 				'────────────────────────────────────────────────────────────────────────────',
 				'',

@@ -2,7 +2,7 @@
  * Packs the package and installs the tarball into an n8n user folder, in the two ways a user gets it:
  *
  * - `installLikeN8n`: what n8n's own installer (Settings → Community Nodes → Install) does, read off
- *   n8n 1.123's CommunityPackagesService.downloadPackage: unpack the tarball into
+ *   CommunityPackagesService.downloadPackage (the same in n8n 1.123 and 2.41): unpack the tarball into
  *   `<n8n folder>/nodes/node_modules/<name>`, drop devDependencies, peerDependencies and
  *   optionalDependencies from its package.json, run `npm install` inside it with n8n's flags, and
  *   record it in `<n8n folder>/nodes/package.json`. (n8n then also records it in its database; that
@@ -29,7 +29,7 @@ export async function packTarball(destDir = PACK_DIR): Promise<string> {
 	return tarball;
 }
 
-/** n8n's own flags for `npm install` of a community package (n8n 1.123, NPM_INSTALL_ARGS). */
+/** n8n's own flags for `npm install` of a community package (n8n 1.123's NPM_INSTALL_ARGS; 2.41 passes the same). */
 const N8N_NPM_INSTALL_ARGS = [
 	'--audit=false',
 	'--fund=false',

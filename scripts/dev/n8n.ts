@@ -1,6 +1,8 @@
 /**
- * Starting and stopping a real n8n (from .n8n-dev/runtime, under its Node 22), and talking to it
- * through the REST API its editor uses (`/rest/...`, cookie auth).
+ * Starting and stopping a real n8n (1.x from .n8n-dev/runtime under Node 22, 2.x from
+ * .n8n-dev/runtime-2 under Node 24), and talking to it through the REST API its editor uses
+ * (`/rest/...`, cookie auth). The REST calls used here (owner setup, login, credentials, workflows,
+ * `POST /rest/workflows/:id/activate`, `/run`, executions) are the same on 1.123 and 2.41.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -37,17 +39,30 @@ export interface N8nInstance {
 	exited: Promise<number | null>;
 }
 
+/**
+ * The folder nodes may read and write files in: `<user folder>/.n8n-files`. n8n 2.x allows only
+ * `~/.n8n-files` by default (N8N_RESTRICT_FILE_ACCESS_TO, `~` being the OS home), so n8n runs here with
+ * HOME set to the user folder: 2.x's default then means this folder, and nothing lands in the real
+ * home. n8n 1.x restricts nothing by default and does not expand `~`; it gets this folder explicitly.
+ * n8n's working directory is the user folder too, so a relative `.n8n-files/<name>` (what
+ * examples/clipmix-webhook-to-file.json writes) lands there on both versions.
+ */
+export function filesFolder(userFolder: string): string {
+	return join(userFolder, '.n8n-files');
+}
+
 /** The environment that keeps n8n offline, quiet and local. */
 export function n8nEnv(opts: Pick<N8nOptions, 'userFolder' | 'port' | 'brokerPort' | 'runtime'>): Record<string, string> {
 	const url = `http://localhost:${opts.port}/`;
-	return {
+	const common: Record<string, string> = {
 		N8N_USER_FOLDER: opts.userFolder,
+		// the user folder stands in for the home folder (see filesFolder)
+		HOME: opts.userFolder,
 		N8N_PORT: String(opts.port),
 		N8N_HOST: 'localhost',
 		N8N_PROTOCOL: 'http',
 		N8N_LISTEN_ADDRESS: '127.0.0.1',
 		N8N_EDITOR_BASE_URL: url,
-		WEBHOOK_URL: url,
 		// offline and quiet: no telemetry, surveys, version checks, templates or banners
 		N8N_DIAGNOSTICS_ENABLED: 'false',
 		N8N_DIAGNOSTICS_CONFIG_FRONTEND: '',
@@ -63,8 +78,7 @@ export function n8nEnv(opts: Pick<N8nOptions, 'userFolder' | 'port' | 'brokerPor
 		// community packages: loaded from <user folder>/.n8n/nodes
 		N8N_COMMUNITY_PACKAGES_ENABLED: 'true',
 		N8N_REINSTALL_MISSING_PACKAGES: 'false',
-		// settle n8n 1.x's deprecation notices the way 2.x defaults are
-		N8N_RUNNERS_ENABLED: 'true',
+		// task runners (on by default in 2.x) and 2.x's security defaults, on both versions
 		N8N_RUNNERS_BROKER_PORT: String(opts.brokerPort),
 		DB_SQLITE_POOL_SIZE: '2',
 		N8N_BLOCK_ENV_ACCESS_IN_NODE: 'true',
@@ -77,8 +91,31 @@ export function n8nEnv(opts: Pick<N8nOptions, 'userFolder' | 'port' | 'brokerPor
 		// the simulator is on loopback; never send it through a proxy
 		NO_PROXY: '127.0.0.1,localhost,::1',
 		no_proxy: '127.0.0.1,localhost,::1',
-		// Node 22 first on PATH, for n8n and the task runner it starts
+		// this runtime's Node (22 or 24) first on PATH, for n8n and the task runner it starts
 		PATH: `${join(opts.runtime.dir, 'node_modules', '.bin')}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+	};
+	if (opts.runtime.major === 1) {
+		return {
+			...common,
+			WEBHOOK_URL: url,
+			// settles n8n 1.x's deprecation notice the way 2.x defaults are
+			N8N_RUNNERS_ENABLED: 'true',
+			// 2.x's default (`~/.n8n-files`), spelt out: 1.x restricts nothing unless told
+			N8N_RESTRICT_FILE_ACCESS_TO: filesFolder(opts.userFolder),
+		};
+	}
+	return {
+		...common,
+		// 2.x reads N8N_WEBHOOK_URL (WEBHOOK_URL still works, with a deprecation notice)
+		N8N_WEBHOOK_URL: url,
+		// offline: no vetted-community-nodes list and no MCP server registry from api.n8n.io
+		N8N_VERIFIED_PACKAGES_ENABLED: 'false',
+		N8N_DISABLED_MODULES: 'mcp-registry',
+		// defaults 2.41 warns will change; set to today's values to keep its log quiet
+		N8N_UNVERIFIED_PACKAGES_ENABLED: 'true',
+		N8N_RUNNERS_TASK_TIMEOUT: '300',
+		N8N_COMPRESSION_NODE_MAX_DECOMPRESSED_SIZE_BYTES: String(2 * 1024 ** 3),
+		N8N_COMPRESSION_NODE_MAX_ZIP_ENTRIES: '5000',
 	};
 }
 
@@ -92,6 +129,7 @@ const QUIET = [
 
 export async function startN8n(opts: N8nOptions, log: Log): Promise<N8nInstance> {
 	mkdirSync(opts.userFolder, { recursive: true });
+	mkdirSync(filesFolder(opts.userFolder), { recursive: true });
 	mkdirSync(dirname(opts.logFile), { recursive: true });
 	const logStream = createWriteStream(opts.logFile, { flags: 'a' });
 	const url = `http://127.0.0.1:${opts.port}`;

@@ -3,16 +3,17 @@
  * driven by playwright-core, never a downloaded browser. It signs in to the editor, opens the Blipix
  * credential (n8n tests it on opening), looks at two imported examples, then adds the Blipix node to a
  * new workflow, chooses Video → Create and opens the Voice dropdown, which n8n fills through our
- * loadOptions method from the simulator's /voices.
+ * loadOptions method from the simulator's /voices. The same steps work on n8n 1.123 and 2.41; where the
+ * two editors differ (1.x draws an execution's canvas in an iframe, 2.x in the page) both are tried.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 
 import { chromium } from 'playwright-core';
 import type { BrowserContext, Page } from 'playwright-core';
 
-import { DEV_DIR } from '../../scripts/dev/common';
+import { ROOT } from '../../scripts/dev/common';
 import type { Owner } from '../../scripts/dev/n8n';
 
 import type { Checks } from './checks';
@@ -40,6 +41,8 @@ export interface EditorOptions {
 	baseUrl: string;
 	owner: Owner;
 	screenshotsDir: string;
+	/** where a screenshot of the page goes when a check failed */
+	failureShot: string;
 	/** examples that ran, by file: their workflow and execution ids */
 	executed: Map<string, { workflowId: string; executionId: string }>;
 }
@@ -50,7 +53,7 @@ const VOICE = 'Alloy (en, female)';
 async function shot(page: Page, dir: string, name: string): Promise<string> {
 	const path = join(dir, name);
 	await page.screenshot({ path });
-	return `docs/screenshots/${name}`;
+	return relative(ROOT, path);
 }
 
 export async function driveEditor(opts: EditorOptions, checks: Checks): Promise<void> {
@@ -58,6 +61,8 @@ export async function driveEditor(opts: EditorOptions, checks: Checks): Promise<
 	const userDataDir = mkdtempSync(join(tmpdir(), 'e2e-chromium-'));
 	let context: BrowserContext | undefined;
 	let page: Page | undefined;
+	let failureShot: string | undefined;
+	const failedBefore = checks.failed;
 	try {
 		// a persistent context on a fresh, empty folder: playwright passes it as --user-data-dir
 		context = await chromium.launchPersistentContext(userDataDir, {
@@ -71,8 +76,18 @@ export async function driveEditor(opts: EditorOptions, checks: Checks): Promise<
 		page = context.pages()[0] ?? (await context.newPage());
 		page.setDefaultTimeout(30_000);
 		const p = page;
+		// a check of the editor: on its first failure, the page as it was goes to opts.failureShot
+		const step = <T>(name: string, fn: () => Promise<T>, detail?: (value: T) => string) =>
+			checks.check(name, async () => {
+				try {
+					return await fn();
+				} catch (err) {
+					if (!failureShot) failureShot = await p.screenshot({ path: opts.failureShot }).then(() => opts.failureShot, () => undefined);
+					throw err;
+				}
+			}, detail);
 
-		await checks.check('signs in to the editor', async () => {
+		await step('signs in to the editor', async () => {
 			await p.goto(`${opts.baseUrl}/signin`);
 			await p.locator('input[type="email"], input[name="emailOrLdapLoginId"], input[name="email"]').first().fill(opts.owner.email);
 			await p.locator('input[type="password"]').first().fill(opts.owner.password);
@@ -80,7 +95,7 @@ export async function driveEditor(opts: EditorOptions, checks: Checks): Promise<
 			await p.waitForURL((url) => !url.pathname.includes('/signin'), { timeout: 30_000 });
 		});
 
-		await checks.check('the Blipix credential opens, tested OK, with the simulator as Base URL', async () => {
+		await step('the Blipix credential opens, tested OK, with the simulator as Base URL', async () => {
 			await p.goto(`${opts.baseUrl}/home/credentials`);
 			await p.getByText('Blipix account', { exact: true }).first().click();
 			await p.getByText('Connection tested successfully').first().waitFor();
@@ -97,17 +112,22 @@ export async function driveEditor(opts: EditorOptions, checks: Checks): Promise<
 
 		const blipixRun = opts.executed.get('examples/blipix-prompt-to-video.json');
 		if (blipixRun) {
-			await checks.check('shows the executed Blipix example', async () => {
+			await step('shows the executed Blipix example', async () => {
 				await p.goto(`${opts.baseUrl}/workflow/${blipixRun.workflowId}/executions/${blipixRun.executionId}`);
-				// the executions view shows the run's canvas in an iframe
-				await p.frameLocator('iframe').first().getByText('Wait for Render', { exact: false }).first().waitFor();
+				// the executions view shows the run's canvas in an iframe (n8n 1.x) or in the page itself (2.x)
+				await Promise.any([
+					p.getByText('Wait for Render', { exact: false }).first().waitFor(),
+					p.frameLocator('iframe').first().getByText('Wait for Render', { exact: false }).first().waitFor(),
+				]).catch((err: unknown) => {
+					throw err instanceof AggregateError ? err.errors[0] : err;
+				});
 				await p.waitForTimeout(2500);
 				return await shot(p, opts.screenshotsDir, 'example-blipix-run.png');
 			}, (f) => f);
 		}
 		const scheduled = opts.executed.get('examples/scheduled-social-posting.json');
 		if (scheduled) {
-			await checks.check('shows the scheduled social posting example', async () => {
+			await step('shows the scheduled social posting example', async () => {
 				await p.goto(`${opts.baseUrl}/workflow/${scheduled.workflowId}`);
 				await p.getByText('Upload to YouTube', { exact: false }).first().waitFor();
 				await p.waitForTimeout(2500);
@@ -115,7 +135,7 @@ export async function driveEditor(opts: EditorOptions, checks: Checks): Promise<
 			}, (f) => f);
 		}
 
-		await checks.check('finds the Blipix node in the nodes panel of a new workflow', async () => {
+		await step('finds the Blipix node in the nodes panel of a new workflow', async () => {
 			await p.goto(`${opts.baseUrl}/workflow/new`);
 			await p.locator('[data-test-id="canvas-plus-button"], [data-test-id="node-creator-plus-button"]').first().click();
 			const search = p.locator('[data-test-id="node-creator-search-bar"] input, [data-test-id="node-creator-search-bar"]').first();
@@ -125,17 +145,30 @@ export async function driveEditor(opts: EditorOptions, checks: Checks): Promise<
 			return await shot(p, opts.screenshotsDir, 'editor-node-panel-blipix.png');
 		}, (f) => f);
 
-		await checks.check('adds Blipix → Video → Create a video', async () => {
+		await step('adds Blipix → Video → Create a video', async () => {
 			await p.locator('[data-test-id="node-creator-item-name"]', { hasText: /^Blipix$/ }).first().click();
-			await p.getByText('Create a video', { exact: true }).first().click();
+			// A package with a trigger node lists the node's triggers first on a workflow without one, and
+			// folds its actions away under "Actions (N)".
+			const create = p.getByText('Create a video', { exact: true }).first();
+			const actions = p.getByText(/^Actions \(\d+\)$/).first();
+			await create.or(actions).first().waitFor();
+			if (!(await create.isVisible())) await actions.click();
+			await create.click();
 			await p.locator('[data-test-id="ndv"]').first().waitFor();
 			await p.locator('[data-test-id="parameter-input-voice"]').first().waitFor();
 		});
 
-		await checks.check(`the Voice dropdown lists the simulator's voices ("${VOICE}")`, async () => {
-			await p.locator('[data-test-id="parameter-input-voice"]').first().click();
+		await step(`the Voice dropdown lists the simulator's voices ("${VOICE}")`, async () => {
 			const option = p.locator('.el-select-dropdown__item', { hasText: VOICE }).first();
-			await option.waitFor({ state: 'visible', timeout: 30_000 });
+			// The panel may still be settling when the dropdown opens (it re-renders once n8n has picked the
+			// credential), and a re-render closes the dropdown: then it is opened again, up to three times.
+			for (let attempt = 1; ; attempt++) {
+				await p.locator('[data-test-id="parameter-input-voice"]').first().click();
+				const shown = await option.waitFor({ state: 'visible', timeout: 10_000 }).then(() => true, () => false);
+				if (shown) break;
+				if (attempt === 3) throw new Error(`"${VOICE}" not shown after opening the Voice dropdown three times`);
+				await p.waitForTimeout(1000);
+			}
 			const names = await p.locator('.el-select-dropdown__item:visible').allInnerTexts();
 			if (names.length < 10) throw new Error(`only ${names.length} options: ${names.join(', ')}`);
 			await p.waitForTimeout(300);
@@ -145,13 +178,10 @@ export async function driveEditor(opts: EditorOptions, checks: Checks): Promise<
 	} catch (err) {
 		checks.fail('editor in headless Chromium', err instanceof Error ? err.message : String(err));
 	} finally {
-		if (checks.failed && page) {
-			const failure = join(DEV_DIR, 'e2e', 'browser-failure.png');
-			await page.screenshot({ path: failure }).then(
-				() => process.stdout.write(`  (the page at the failure: ${failure})\n`),
-				() => undefined,
-			);
+		if (!failureShot && checks.failed > failedBefore && page) {
+			failureShot = await page.screenshot({ path: opts.failureShot }).then(() => opts.failureShot, () => undefined);
 		}
+		if (failureShot) process.stdout.write(`  (the page at the first failure: ${relative(ROOT, failureShot)})\n`);
 		await context?.close();
 		rmSync(userDataDir, { recursive: true, force: true });
 	}

@@ -1,31 +1,46 @@
 /**
  * `npm run test:e2e`: the package as users meet it, in a real n8n editor. Opt-in: it installs n8n
- * (into .n8n-dev/runtime, git-ignored) and is never part of `npm test` or .ci/run.
+ * (into .n8n-dev/runtime and .n8n-dev/runtime-2, git-ignored) and is never part of `npm test` or .ci/run.
+ *
+ * It runs on n8n 1.123 (Node 22) and on n8n 2.41 (Node 24), one after the other, each on its own,
+ * fresh user folder (.n8n-dev/e2e, .n8n-dev/e2e-2) with its own simulator; `--n8n 1` or `--n8n 2`
+ * (or E2E_N8N=1|2) runs one. Per version:
  *
  * 1. Manual install, as n8n's docs describe it: `npm install <the packed tarball>` in a fresh
  *    `<user folder>/.n8n/nodes`, with npm's defaults. No second n8n-workflow may appear there.
- * 2. n8n 1.123 (Node 22) starts on that user folder; its owner account is set up through REST.
+ * 2. n8n starts on that user folder; its owner account is set up through REST.
  * 3. n8n has loaded every node and credential type listed in package.json's `n8n` section.
- * 4. Both credentials, pointing at the simulator, pass n8n's credential test.
- * 5. Every examples/*.json imports; manual and schedule-triggered ones are executed and their
+ * 4. Both credentials, pointing at the simulator, pass n8n's credential test; the ClipMix one also
+ *    passes with a sandbox key and fails, in words, for a wrong key, a key without sk_live_/sk_test_
+ *    and a live key of an account that never bought credits.
+ * 5. n8n's HTTP Request node, with our credentials as its predefined credential type (what n8n's
+ *    "Custom API Call" points users to), calls the simulator with our auth applied.
+ * 6. Every examples/*.json imports; manual and schedule-triggered ones are executed and their
  *    results checked against the simulator (files byte for byte); the schedule one is activated;
- *    a ClipMix Trigger one is activated and fed a real signed webhook from the simulator.
- * 6. Headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core) signs in, adds the
+ *    a ClipMix Trigger one is activated and fed a real signed webhook from the simulator, and the
+ *    file it writes lands in <user folder>/.n8n-files (2.x lets nodes write only under ~/.n8n-files).
+ * 7. Headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core) signs in, adds the
  *    Blipix node (Video → Create), opens the Voice dropdown and finds the simulator's voices;
- *    screenshots go to docs/screenshots/.
+ *    screenshots of the 2.x run go to docs/screenshots/ (the 1.x run's to .n8n-dev/e2e/screenshots/).
  *
- * Environment: E2E_N8N_PORT (default 5690; the task runner broker uses the next port),
- * E2E_KEEP=1 keeps n8n and the simulator running at the end (Ctrl-C to stop), E2E_NO_BROWSER=1
- * skips step 6.
+ * Each version ends with its own summary line, the run with `e2e: N passed, N failed, N skipped`
+ * over both.
+ *
+ * Environment: E2E_N8N (1 or 2: one version only), E2E_N8N_PORT (default 5690; the task runner
+ * broker uses the next port), E2E_KEEP=1 keeps n8n and the simulator running at the end (Ctrl-C to
+ * stop; with both versions, the last one), E2E_NO_BROWSER=1 skips step 7.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 
 import type { INodeType, ICredentialType } from 'n8n-workflow';
 
-import { DEV_DIR, N8N_VERSION, ROOT, formatSeconds, logger, readPackageJson, sleep } from '../../scripts/dev/common';
+import { DEV_DIR, N8N_MAJORS, N8N_RELEASES, ROOT, formatSeconds, logger, parseN8nMajor, readPackageJson, sleep } from '../../scripts/dev/common';
+import type { N8nMajor } from '../../scripts/dev/common';
 import { installLikeDocs, packTarball } from '../../scripts/dev/install';
-import { N8nRest, startN8n } from '../../scripts/dev/n8n';
+import { N8nRest, filesFolder, startN8n } from '../../scripts/dev/n8n';
 import type { N8nInstance } from '../../scripts/dev/n8n';
 import { ensureRuntime } from '../../scripts/dev/runtime';
 import type { Runtime } from '../../scripts/dev/runtime';
@@ -49,13 +64,26 @@ import { binaryBytes, listExecutions, outputOf, runManually, waitForExecution } 
 import type { Execution } from './n8nApi';
 
 const log = logger('e2e');
-const USER_FOLDER = join(DEV_DIR, 'e2e');
 const PORT = Number(process.env.E2E_N8N_PORT ?? 5690);
-const SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
+
+/** The user folder of one version's run: .n8n-dev/e2e (1.x), .n8n-dev/e2e-2 (2.x). */
+function userFolderOf(major: N8nMajor): string {
+	return join(DEV_DIR, major === 1 ? 'e2e' : `e2e-${major}`);
+}
+
+/**
+ * Where the editor's screenshots go: docs/screenshots/ (the README's pictures) from the newest n8n
+ * only, so each picture exists once; the other version's next to its user folder.
+ */
+function screenshotsOf(major: N8nMajor): string {
+	return major === N8N_MAJORS[N8N_MAJORS.length - 1] ? join(ROOT, 'docs', 'screenshots') : join(userFolderOf(major), 'screenshots');
+}
 
 type SavedWorkflow = WorkflowJson & { id: string; versionId: string };
 
 interface Context {
+	major: N8nMajor;
+	userFolder: string;
 	checks: Checks;
 	rest: N8nRest;
 	runtime: Runtime;
@@ -179,8 +207,27 @@ async function deactivate(ctx: Context, saved: SavedWorkflow): Promise<void> {
 	await ctx.rest.request('POST', `/rest/workflows/${saved.id}/deactivate`, {});
 }
 
-/** A ClipMix Trigger workflow: activate it, let the simulator send a real signed job.completed to it. */
-async function runWebhookExample(ctx: Context, file: string, saved: SavedWorkflow, trigger: WorkflowNode): Promise<void> {
+/**
+ * A ClipMix Trigger workflow: activate it, let the simulator send a real signed job.completed to it.
+ *
+ * ClipMix signs each event with its time, and the ClipMix Trigger refuses an event more than a few
+ * minutes ahead of n8n's clock. The sped-up simulator's clock runs ahead of n8n's by a simulated
+ * minute every real second, so this example gets a simulator of its own at real speed (its job is
+ * done two seconds after it is made), with the ClipMix credential pointed at it meanwhile.
+ */
+async function runWebhookExample(outer: Context, file: string, saved: SavedWorkflow, trigger: WorkflowNode): Promise<void> {
+	const live = await startSimulator({ timeScale: 1, seed: 12 });
+	const ctx: Context = { ...outer, sim: live };
+	await upsertCredentials(ctx.rest, simulatorCredentials(live));
+	try {
+		await receiveWebhook(ctx, file, saved, trigger);
+	} finally {
+		await upsertCredentials(ctx.rest, simulatorCredentials(outer.sim));
+		await live.close();
+	}
+}
+
+async function receiveWebhook(ctx: Context, file: string, saved: SavedWorkflow, trigger: WorkflowNode): Promise<void> {
 	const { checks, sim } = ctx;
 	const active = await checks.check(`${file}: activates (webhook registered)`, async () => {
 		const w = await activate(ctx, saved);
@@ -194,7 +241,7 @@ async function runWebhookExample(ctx: Context, file: string, saved: SavedWorkflo
 		const res = await fetch(`${sim.clipmix.baseUrl}/music`, {
 			method: 'POST',
 			headers: { authorization: `Bearer ${sim.clipmix.liveKey}`, 'content-type': 'application/json' },
-			body: JSON.stringify({ prompt: 'e2e: a song for the webhook example', duration_seconds: 10 }),
+			body: JSON.stringify({ prompt: 'e2e: a song for the webhook example [render:2]', duration_seconds: 10 }),
 		});
 		const job = (await res.json()) as { id: string };
 		assert(res.status === 201, `creating a music job → ${res.status}`);
@@ -216,13 +263,16 @@ async function runWebhookExample(ctx: Context, file: string, saved: SavedWorkflo
 			await checks.check(`${file}: n8n answered the webhook delivery 2xx`, () => assert(delivery, 'no successful delivery'));
 			const writer = saved.nodes.find((n) => n.type === 'n8n-nodes-base.readWriteFile');
 			if (writer) {
-				await checks.check(`${file}: "${writer.name}" wrote the result file, byte for byte`, () => {
+				await checks.check(`${file}: "${writer.name}" wrote the result file into .n8n-files, byte for byte`, () => {
 					const [item] = outputOf(execution, writer.name);
-					const path = String(item.json.fileName);
+					// a relative path is relative to n8n's working directory, the user folder
+					const path = resolve(ctx.userFolder, String(item.json.fileName));
+					const within = relative(filesFolder(ctx.userFolder), path);
+					assert(within && !within.startsWith('..') && !isAbsolute(within), `${path} is not inside ${filesFolder(ctx.userFolder)}`);
 					assert(existsSync(path), `${path} does not exist`);
 					assert(readFileSync(path).equals(sim.clipmix.resultFile(job.id)), `${path} differs from the simulator's result`);
 					rmSync(path);
-					return path;
+					return relative(ROOT, path);
 				}, (p) => p);
 			}
 		}
@@ -290,26 +340,218 @@ async function runExamples(ctx: Context, knownTypes: Set<string>): Promise<void>
 	}
 }
 
-async function main(): Promise<number> {
+interface CredentialTestResult {
+	status: string;
+	message: string;
+}
+
+/** n8n's credential test (the editor's Test button, or saving), of a saved credential with other data. */
+async function testCredential(rest: N8nRest, ref: CredentialRef, type: string, data: Record<string, string>): Promise<CredentialTestResult> {
+	return await rest.request<CredentialTestResult>('POST', '/rest/credentials/test', {
+		credentials: { id: ref.id, name: ref.name, type, data },
+	});
+}
+
+/** Both credentials as `npm run dev` sets them up, then the ClipMix one with good and bad keys. */
+async function checkCredentials(ctx: Context): Promise<void> {
+	const { checks, rest, sim } = ctx;
+	for (const spec of simulatorCredentials(sim)) {
+		await checks.check(`${spec.name} (${spec.type}) passes n8n's credential test`, async () => {
+			const result = await testCredential(rest, ctx.refs[spec.type], spec.type, spec.data);
+			assertEqual(result.status, 'OK', `test result (${result.message})`);
+		});
+	}
+
+	const clipmix = simulatorCredentials(sim).find((c) => c.type === 'clipMixApi')!;
+	const unpaid = sim.clipmix.createAccount({ purchased: false });
+	const cases: Array<{ what: string; apiKey: string; expect: 'OK' | RegExp }> = [
+		{ what: 'a good live key (sk_live_, server 404)', apiKey: sim.clipmix.liveKey, expect: 'OK' },
+		{ what: 'a good sandbox key (sk_test_, server 404)', apiKey: sim.clipmix.testKey, expect: 'OK' },
+		{ what: 'a wrong live key (server 401)', apiKey: `sk_live_${'x'.repeat(32)}`, expect: /rejected the API key/ },
+		{ what: 'a wrong sandbox key (server 401)', apiKey: `sk_test_${'x'.repeat(32)}`, expect: /rejected the API key/ },
+		{ what: 'a key without sk_live_/sk_test_ (refused before any request)', apiKey: 'cm_1234567890abcdef', expect: /start with sk_live_/ },
+		{ what: 'a live key never enabled by a credit purchase (server 403)', apiKey: unpaid.liveKey, expect: /credit purchase/ },
+	];
+	for (const c of cases) {
+		const name = `ClipMix credential test with ${c.what} ${c.expect === 'OK' ? 'passes' : 'fails, in words'}`;
+		await checks.check(name, async () => {
+			const result = await testCredential(rest, ctx.refs.clipMixApi, 'clipMixApi', { ...clipmix.data, apiKey: c.apiKey });
+			if (c.expect === 'OK') assertEqual(result.status, 'OK', `test result (${result.message})`);
+			else {
+				assertEqual(result.status, 'Error', `test result (${result.message})`);
+				assert(c.expect.test(result.message), `message ${JSON.stringify(result.message)} does not match ${String(c.expect)}`);
+			}
+			return result.message;
+		}, (m) => `"${m}"`);
+	}
+}
+
+/** Error bodies other APIs send with a 401 or 403 (ClipMix documents none; the simulator sends the first kind). */
+const ERROR_BODIES: Array<{ status: number; what: string; contentType: string; body: string; expect: 'OK' | RegExp }> = [
+	{ status: 401, what: 'NestJS/Fastify {statusCode, error, message}', contentType: 'application/json', body: '{"statusCode":401,"error":"Unauthorized","message":"Invalid API key"}', expect: /rejected the API key/ },
+	{ status: 401, what: 'problem+json {title, status}', contentType: 'application/problem+json', body: '{"type":"about:blank","title":"Unauthorized","status":401}', expect: /rejected the API key/ },
+	{ status: 401, what: 'OAuth-style {error: "invalid_api_key"}', contentType: 'application/json', body: '{"error":"invalid_api_key","message":"Invalid API key"}', expect: /rejected the API key/ },
+	{ status: 401, what: 'Google-style {error: {code: 401, status}}', contentType: 'application/json', body: '{"error":{"code":401,"message":"Request had invalid authentication credentials.","status":"UNAUTHENTICATED"}}', expect: /rejected the API key/ },
+	{ status: 401, what: 'Stripe-style {error: {type: "authentication_error"}}', contentType: 'application/json', body: '{"error":{"type":"authentication_error","message":"Invalid API Key provided"}}', expect: /rejected the API key/ },
+	{ status: 401, what: 'Express-style {message: "Unauthorized"}', contentType: 'application/json', body: '{"message":"Unauthorized"}', expect: /rejected the API key/ },
+	{ status: 403, what: 'NestJS/Fastify {statusCode: 403}', contentType: 'application/json', body: '{"statusCode":403,"error":"Forbidden","message":"Live keys need a purchase"}', expect: /credit purchase/ },
+	{ status: 403, what: '{error: "live_key_requires_purchase"}', contentType: 'application/json', body: '{"error":"live_key_requires_purchase"}', expect: /credit purchase/ },
+	{ status: 401, what: 'plain text "Unauthorized"', contentType: 'text/plain', body: 'Unauthorized', expect: /rejected the API key/ },
+	{ status: 404, what: 'NestJS/Fastify {statusCode: 404} (a good key)', contentType: 'application/json', body: '{"statusCode":404,"error":"Not Found","message":"No such music job"}', expect: 'OK' },
+	{ status: 404, what: 'plain text "Not Found" (a good key)', contentType: 'text/plain', body: 'Not Found', expect: 'OK' },
+];
+
+/**
+ * The ClipMix credential test against a stub server that answers with other APIs' error bodies: the
+ * real ClipMix may not send the simulator's. n8n 2.x decides by the status alone; n8n 1.x, which
+ * ignores every status once `ignoreHttpStatusErrors` is set, by the body (ClipMixApi.credentials.ts).
+ */
+async function checkCredentialErrorBodies(ctx: Context): Promise<void> {
+	const { checks, rest } = ctx;
+	const server = createServer((req, res) => {
+		const i = Number(/^\/(\d+)\//.exec(req.url ?? '')?.[1]);
+		const answer = ERROR_BODIES[i];
+		if (!answer || !req.url?.endsWith('/music/mus_n8n_credential_test')) {
+			res.writeHead(500).end();
+			return;
+		}
+		res.writeHead(answer.status, { 'content-type': answer.contentType }).end(answer.body);
+	});
+	await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+	const { port } = server.address() as AddressInfo;
+	try {
+		for (const [i, answer] of ERROR_BODIES.entries()) {
+			const name = `ClipMix credential test, server answering ${answer.status} ${answer.what}: ${answer.expect === 'OK' ? 'passes' : 'fails, in words'}`;
+			if (ctx.major === 1 && answer.expect !== 'OK' && !answer.contentType.includes('json')) {
+				checks.skip(name, 'n8n 1.x passes it: with ignoreHttpStatusErrors it ignores every status, and a body that is not JSON has no field a rule can read');
+				continue;
+			}
+			await checks.check(name, async () => {
+				const data = { apiKey: `sk_live_${'y'.repeat(32)}`, webhookSecret: '', baseUrl: `http://127.0.0.1:${port}/${i}` };
+				const result = await testCredential(rest, ctx.refs.clipMixApi, 'clipMixApi', data);
+				if (answer.expect === 'OK') assertEqual(result.status, 'OK', `test result (${result.message})`);
+				else {
+					assertEqual(result.status, 'Error', `test result (${result.message})`);
+					assert(answer.expect.test(result.message), `message ${JSON.stringify(result.message)} does not match ${String(answer.expect)}`);
+				}
+			});
+		}
+	} finally {
+		await new Promise((r) => server.close(r));
+	}
+}
+
+/**
+ * n8n adds "Custom API Call" to our nodes (their credentials have `authenticate`), and tells users to
+ * use its HTTP Request node with our credential instead: that node must reach the API with our auth.
+ */
+async function checkHttpRequestNode(ctx: Context, nodeTypes: Array<{ name: string; version: number | number[] }>): Promise<void> {
+	const { checks, rest, sim } = ctx;
+	const versions = nodeTypes
+		.filter((t) => t.name === 'n8n-nodes-base.httpRequest')
+		.flatMap((t) => (Array.isArray(t.version) ? t.version : [t.version]));
+	const typeVersion = Math.max(...versions.filter((v) => v < 5));
+	if (!Number.isFinite(typeVersion)) {
+		checks.fail('HTTP Request node is known to n8n', 'n8n-nodes-base.httpRequest is not in /types/nodes.json');
+		return;
+	}
+	// a ClipMix job to read back, made with the credential's own (live) key
+	const res = await fetch(`${sim.clipmix.baseUrl}/music`, {
+		method: 'POST',
+		headers: { authorization: `Bearer ${sim.clipmix.liveKey}`, 'content-type': 'application/json' },
+		body: JSON.stringify({ prompt: 'e2e: a song for the HTTP Request node', duration_seconds: 10 }),
+	});
+	const job = (await res.json()) as { id: string };
+	const calls: Array<{ type: string; url: string; expect: (json: Record<string, unknown>) => string }> = [
+		{
+			type: 'blipixApi',
+			url: `${sim.blipix.baseUrl}/me`,
+			expect: (json) => {
+				assert(json.credits && typeof json.credits === 'object', `no credits in ${JSON.stringify(json).slice(0, 200)}`);
+				return 'GET /me answered the account';
+			},
+		},
+		{
+			type: 'clipMixApi',
+			url: `${sim.clipmix.baseUrl}/music/${job.id}`,
+			expect: (json) => {
+				assertEqual(json.id, job.id, 'job id');
+				return `GET /music/${job.id} answered the job`;
+			},
+		},
+	];
+	for (const call of calls) {
+		await checks.check(`HTTP Request node (v${typeVersion}) with the ${call.type} credential calls the simulator with our auth`, async () => {
+			const before = call.type === 'blipixApi' ? sim.blipix.stats(sim.blipix.apiKey).requests : 0;
+			const workflow: WorkflowJson = {
+				name: `e2e: HTTP Request with ${call.type}`,
+				nodes: [
+					{ name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+					{
+						name: 'HTTP Request',
+						type: 'n8n-nodes-base.httpRequest',
+						typeVersion,
+						position: [220, 0],
+						parameters: {
+							method: 'GET',
+							url: call.url,
+							authentication: 'predefinedCredentialType',
+							nodeCredentialType: call.type,
+							options: {},
+						},
+						credentials: { [call.type]: ctx.refs[call.type] },
+					},
+				],
+				connections: { Start: { main: [[{ node: 'HTTP Request', type: 'main', index: 0 }]] } },
+				settings: { executionOrder: 'v1' },
+			};
+			const saved = await createWorkflow(rest, workflow);
+			const execution = await waitForExecution(rest, ctx.runtime, await runManually(rest, saved, 'Start'));
+			assertEqual(execution.status, 'success', `status (error: ${execution.error?.message ?? 'none'})`);
+			const [item] = outputOf(execution, 'HTTP Request');
+			assert(item, 'no output item');
+			const said = call.expect(item.json);
+			if (call.type === 'blipixApi') {
+				assert(sim.blipix.stats(sim.blipix.apiKey).requests > before, 'the simulator saw no request with the Blipix key');
+			}
+			return said;
+		}, (m) => m);
+	}
+}
+
+interface VersionResult {
+	major: N8nMajor;
+	n8nVersion: string;
+	nodeVersion: string;
+	checks: Checks;
+	ms: number;
+}
+
+/** The whole e2e run on one n8n version, with its own user folder and simulator. */
+async function runVersion(major: N8nMajor, tarball: string, pkg: ReturnType<typeof readPackageJson>, keep: boolean): Promise<VersionResult> {
+	const release = N8N_RELEASES[major];
 	const checks = new Checks();
 	const startedAt = Date.now();
-	const pkg = readPackageJson();
+	const userFolder = userFolderOf(major);
 	let sim: Simulator | undefined;
 	let n8n: N8nInstance | undefined;
 	const cleanup = async () => {
 		await n8n?.stop();
 		await sim?.close();
 	};
-	process.on('SIGINT', () => void cleanup().then(() => process.exit(130)));
-	process.on('SIGTERM', () => void cleanup().then(() => process.exit(143)));
+	const onSignal = (code: number) => () => void cleanup().then(() => process.exit(code));
+	const onInt = onSignal(130);
+	const onTerm = onSignal(143);
+	process.on('SIGINT', onInt);
+	process.on('SIGTERM', onTerm);
 
+	process.stdout.write(`\n══ n8n ${release.n8nVersion} (Node ${release.nodeVersion}), user folder ${relative(ROOT, userFolder)} ══\n`);
 	try {
-		const runtime = await ensureRuntime(log);
+		const runtime = await ensureRuntime(log, major);
 
 		process.stdout.write('\nManual install (n8n docs: npm install <package> in ~/.n8n/nodes)\n');
-		rmSync(USER_FOLDER, { recursive: true, force: true });
-		const tarball = await packTarball();
-		const install = await installLikeDocs(tarball, join(USER_FOLDER, '.n8n'));
+		rmSync(userFolder, { recursive: true, force: true });
+		const install = await installLikeDocs(tarball, join(userFolder, '.n8n'));
 		await checks.check('npm install of the tarball in a fresh .n8n/nodes installs only the package', () => {
 			assertEqual(install.installed, [pkg.name], `node_modules of ${install.nodesDir}`);
 		}, () => `node_modules: ${install.installed.join(', ')}`);
@@ -320,7 +562,7 @@ async function main(): Promise<number> {
 		process.stdout.write(`\nn8n ${runtime.n8nVersion} on that user folder\n`);
 		sim = await startSimulator({ timeScale: 60, seed: 11 });
 		n8n = await startN8n(
-			{ runtime, userFolder: USER_FOLDER, port: PORT, brokerPort: PORT + 1, logFile: join(USER_FOLDER, 'n8n.log') },
+			{ runtime, userFolder, port: PORT, brokerPort: PORT + 1, logFile: join(userFolder, 'n8n.log') },
 			log,
 		);
 		const rest = new N8nRest(n8n.url);
@@ -351,16 +593,13 @@ async function main(): Promise<number> {
 
 		process.stdout.write('\nCredentials pointing at the simulator\n');
 		const refs = await upsertCredentials(rest, simulatorCredentials(sim));
-		for (const spec of simulatorCredentials(sim)) {
-			await checks.check(`${spec.name} (${spec.type}) passes n8n's credential test`, async () => {
-				const result = await rest.request<{ status: string; message: string }>('POST', '/rest/credentials/test', {
-					credentials: { id: refs[spec.type].id, name: spec.name, type: spec.type, data: spec.data },
-				});
-				assertEqual(result.status, 'OK', `test result (${result.message})`);
-			});
-		}
+		const ctx: Context = { major, userFolder, checks, rest, runtime, sim, pkgName: pkg.name, refs, executed: new Map() };
+		await checkCredentials(ctx);
+		await checkCredentialErrorBodies(ctx);
 
-		const ctx: Context = { checks, rest, runtime, sim, pkgName: pkg.name, refs, executed: new Map() };
+		process.stdout.write("\nn8n's HTTP Request node with our credentials (where Custom API Call sends users)\n");
+		await checkHttpRequestNode(ctx, nodeTypes);
+
 		await runExamples(ctx, knownTypes);
 
 		if (process.env.E2E_NO_BROWSER) {
@@ -368,13 +607,19 @@ async function main(): Promise<number> {
 		} else {
 			process.stdout.write('\nThe editor, in headless Chromium\n');
 			await driveEditor(
-				{ baseUrl: `http://localhost:${PORT}`, owner: DEV_OWNER, screenshotsDir: SCREENSHOTS, executed: ctx.executed },
+				{
+					baseUrl: `http://localhost:${PORT}`,
+					owner: DEV_OWNER,
+					screenshotsDir: screenshotsOf(major),
+					failureShot: join(userFolder, 'browser-failure.png'),
+					executed: ctx.executed,
+				},
 				checks,
 			);
 		}
 
-		if (process.env.E2E_KEEP) {
-			log(`E2E_KEEP: n8n stays up on http://localhost:${PORT} (${DEV_OWNER.email} / ${DEV_OWNER.password}); Ctrl-C to stop.`);
+		if (keep) {
+			log(`E2E_KEEP: n8n ${runtime.n8nVersion} stays up on http://localhost:${PORT} (${DEV_OWNER.email} / ${DEV_OWNER.password}); Ctrl-C to stop.`);
 			await new Promise(() => undefined);
 		}
 	} catch (err) {
@@ -382,9 +627,58 @@ async function main(): Promise<number> {
 		if (n8n) process.stdout.write(`\nn8n's last lines:\n${n8n.tail()}\n`);
 	} finally {
 		await cleanup();
+		process.off('SIGINT', onInt);
+		process.off('SIGTERM', onTerm);
 	}
-	process.stdout.write(`\nn8n ${N8N_VERSION}, ${formatSeconds(Date.now() - startedAt)} in all\ne2e: ${checks.summary()}\n`);
-	return checks.failed > 0 ? 1 : 0;
+	const ms = Date.now() - startedAt;
+	process.stdout.write(`\ne2e on n8n ${release.n8nVersion}: ${checks.summary()} (${formatSeconds(ms)})\n`);
+	return { major, n8nVersion: release.n8nVersion, nodeVersion: release.nodeVersion, checks, ms };
 }
 
-void main().then((code) => process.exit(code));
+const USAGE = `Usage: npm run test:e2e [-- --n8n 1|2]
+
+  --n8n 1|2   run on one n8n only: 1 = n8n ${N8N_RELEASES[1].n8nVersion}, 2 = n8n ${N8N_RELEASES[2].n8nVersion}
+              (default: both, one after the other; also E2E_N8N=1|2)
+`;
+
+function parseArgs(argv: string[]): N8nMajor[] {
+	const majors: N8nMajor[] = [];
+	for (let i = 0; i < argv.length; i++) {
+		const a = argv[i];
+		if (a === '--n8n') majors.push(parseN8nMajor(argv[++i]));
+		else if (a.startsWith('--n8n=')) majors.push(parseN8nMajor(a.slice('--n8n='.length)));
+		else if (a === '--help' || a === '-h') {
+			process.stdout.write(USAGE);
+			process.exit(0);
+		} else throw new Error(`Unknown option ${a}\n\n${USAGE}`);
+	}
+	if (!majors.length && process.env.E2E_N8N) majors.push(parseN8nMajor(process.env.E2E_N8N));
+	return majors.length ? [...new Set(majors)] : [...N8N_MAJORS];
+}
+
+async function main(): Promise<number> {
+	const majors = parseArgs(process.argv.slice(2));
+	const startedAt = Date.now();
+	const pkg = readPackageJson();
+	const tarball = await packTarball();
+	const results: VersionResult[] = [];
+	for (const [i, major] of majors.entries()) {
+		results.push(await runVersion(major, tarball, pkg, Boolean(process.env.E2E_KEEP) && i === majors.length - 1));
+	}
+	const all = new Checks();
+	all.results.push(...results.flatMap((r) => r.checks.results));
+	process.stdout.write('\n');
+	for (const r of results) {
+		process.stdout.write(`n8n ${r.n8nVersion} (Node ${r.nodeVersion}): ${r.checks.summary()} in ${formatSeconds(r.ms)}\n`);
+	}
+	process.stdout.write(`${formatSeconds(Date.now() - startedAt)} in all\ne2e: ${all.summary()}\n`);
+	return all.failed > 0 ? 1 : 0;
+}
+
+void main().then(
+	(code) => process.exit(code),
+	(err: unknown) => {
+		process.stderr.write(`[e2e] ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+		process.exit(1);
+	},
+);
