@@ -1,13 +1,16 @@
 import { createHmac } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 
 import axios from 'axios';
 import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
+import { clock } from '../../nodes/shared/clock';
 import { deliverWebhook } from '../engine';
-import type { EngineWorkflow, WebhookDelivery } from '../engine';
+import type { EngineWorkflow, WebhookDelivery, WebhookRequest } from '../engine';
+import { engineRoot } from '../engine/env';
 import { CLIPMIX_TRIGGER_TYPE, clipMixCredentials, credentialTypes, nodeTypes } from '../helpers/nodes';
 import { startScaledSimulator, stopScaledSimulator } from '../helpers/simulator';
 import type { Simulator } from '../simulator';
@@ -15,6 +18,7 @@ import type { Simulator } from '../simulator';
 // One simulated hour per real second: the 0 s / 30 s / 5 min / 1 h redeliveries take about a second.
 const TIME_SCALE = 3600;
 const SECRET = 'whsec_test_secret';
+const HOUR = 3_600_000;
 
 let sim: Simulator;
 
@@ -45,29 +49,44 @@ function triggerWorkflow(parameters: INodeParameters = {}): EngineWorkflow {
 	};
 }
 
+let receivers = 0;
+
 /**
  * A local n8n stand-in: a real HTTP server whose requests go, raw bytes and all, through the
- * trigger in n8n-core's WebhookContext. `ackAfter` lets a test lose n8n's answers after the
+ * trigger in n8n-core's WebhookContext. `failAnswers` lets a test lose n8n's answers after the
  * workflow started, the way a proxy timeout would, to provoke ClipMix's redeliveries.
+ *
+ * Each receiver is its own workflow (its own id), as each n8n workflow is: the trigger's
+ * in-process memory is per workflow. `staticData` shared with another receiver (of another
+ * workflow id) plays the same workflow in a second n8n process, or after a restart: only what
+ * static data holds is shared.
  */
-async function startReceiver(opts: { workflow?: EngineWorkflow; secret?: string; apiKey?: string; failAnswers?: number } = {}) {
-	const staticData: IDataObject = {};
+async function startReceiver(
+	opts: { workflow?: EngineWorkflow; secret?: string; apiKey?: string; failAnswers?: number; staticData?: IDataObject } = {},
+) {
+	const staticData: IDataObject = opts.staticData ?? {};
+	const workflow = { ...(opts.workflow ?? triggerWorkflow()), id: `receiver-${++receivers}` };
 	const deliveries: WebhookDelivery[] = [];
 	let failAnswers = opts.failAnswers ?? 0;
+	/** What n8n's webhook server does with one request: static data copied in, run, copied out. */
+	const handle = async (request: WebhookRequest) => {
+		const delivery = await deliverWebhook({
+			workflow,
+			triggerNode: 'ClipMix Trigger',
+			staticData,
+			nodeTypes,
+			credentialTypes,
+			credentials: clipMixCredentials(sim.clipmix.baseUrl, opts.apiKey ?? 'sk_live_x', opts.secret ?? SECRET),
+			request,
+		}).catch((error: Error) => ({ statusCode: 599, body: { engineError: error.message }, started: false }) as WebhookDelivery);
+		deliveries.push(delivery);
+		return delivery;
+	};
 	const server = http.createServer((req, res) => {
 		const chunks: Buffer[] = [];
 		req.on('data', (chunk: Buffer) => chunks.push(chunk));
 		req.on('end', async () => {
-			const delivery = await deliverWebhook({
-				workflow: opts.workflow ?? triggerWorkflow(),
-				triggerNode: 'ClipMix Trigger',
-				staticData,
-				nodeTypes,
-				credentialTypes,
-				credentials: clipMixCredentials(sim.clipmix.baseUrl, opts.apiKey ?? 'sk_live_x', opts.secret ?? SECRET),
-				request: { method: req.method, headers: req.headers, rawBody: Buffer.concat(chunks) },
-			}).catch((error: Error) => ({ statusCode: 599, body: { engineError: error.message }, started: false }) as WebhookDelivery);
-			deliveries.push(delivery);
+			const delivery = await handle({ method: req.method, headers: req.headers, rawBody: Buffer.concat(chunks) });
 			const status = failAnswers-- > 0 ? 500 : delivery.statusCode;
 			res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(delivery.body ?? {}));
 		});
@@ -76,12 +95,21 @@ async function startReceiver(opts: { workflow?: EngineWorkflow; secret?: string;
 	const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhook/clipmix`;
 	const post = async (body: string | Buffer, headers: Record<string, string>) =>
 		await axios.post(url, body, { headers: { 'content-type': 'application/json', ...headers }, validateStatus: () => true, transformRequest: (data) => data });
+	/**
+	 * Requests that reach the webhook at the same moment: all are in flight, each with its own copy
+	 * of static data, before any finishes. (Requests over local HTTP tend to be served one after
+	 * the other; in n8n, database reads between loading static data and saving it keep them apart.)
+	 */
+	const atOnce = async (requests: Array<{ body: string; headers: Record<string, string> }>) =>
+		await Promise.all(
+			requests.map(async ({ body, headers }) => await handle({ method: 'POST', headers: { 'content-type': 'application/json', ...headers }, rawBody: Buffer.from(body) })),
+		);
 	const close = async () => {
 		// Keep-alive sockets from the simulator's sender would otherwise hold close() open.
 		server.closeAllConnections();
 		await new Promise((resolve) => server.close(resolve));
 	};
-	return { url, staticData, deliveries, post, close, started: () => deliveries.filter((d) => d.started) };
+	return { url, workflow, staticData, deliveries, post, atOnce, close, started: () => deliveries.filter((d) => d.started) };
 }
 
 const until = async (condition: () => boolean, timeoutMs = 5000) => {
@@ -188,17 +216,28 @@ describe('ClipMix Trigger: signed events from the simulator', () => {
 		const { liveKey } = sim.clipmix.createAccount();
 		// eslint-disable-next-line @typescript-eslint/no-require-imports
 		const example = require('../../examples/clipmix-webhook-to-file.json') as EngineWorkflow;
-		const receiver = await startReceiver({ apiKey: liveKey, workflow: example });
-		sim.clipmix.setWebhook(liveKey, receiver.url, SECRET);
-		const job = await createJob(liveKey, '/music', { prompt: 'to disk [render:30]' });
-		await until(() => receiver.started().length === 1);
-		const run = receiver.started()[0].run!;
-		expect(run.error).toBeUndefined();
-		const file = `/tmp/${String(job.id)}.m4a`;
-		expect(run.json('Write File')[0].fileName).toBe(file);
-		expect(readFileSync(file).equals(sim.clipmix.resultFile(job.id as string))).toBe(true);
-		rmSync(file);
-		await receiver.close();
+		// It writes to `.n8n-files/<name>`, relative to n8n's working directory: in n8n's Docker image,
+		// or n8n started from the home folder, that is ~/.n8n-files, all n8n 2.x lets nodes write to.
+		// Here the engine's temp folder plays the home (it is inside the allowed OS temp dir).
+		const home = engineRoot;
+		mkdirSync(join(home, '.n8n-files'), { recursive: true });
+		const cwd = process.cwd();
+		process.chdir(home);
+		try {
+			const receiver = await startReceiver({ apiKey: liveKey, workflow: example });
+			sim.clipmix.setWebhook(liveKey, receiver.url, SECRET);
+			const job = await createJob(liveKey, '/music', { prompt: 'to disk [render:30]' });
+			await until(() => receiver.started().length === 1);
+			const run = receiver.started()[0].run!;
+			expect(run.error).toBeUndefined();
+			const file = `.n8n-files/${String(job.id)}.m4a`;
+			expect(run.json('Write File')[0].fileName).toBe(file);
+			expect(readFileSync(join(home, file)).equals(sim.clipmix.resultFile(job.id as string))).toBe(true);
+			rmSync(join(home, file));
+			await receiver.close();
+		} finally {
+			process.chdir(cwd);
+		}
 	});
 });
 
@@ -229,8 +268,9 @@ describe('ClipMix Trigger: forged and malformed deliveries', () => {
 
 	it('a replayed event → 200, but no second workflow', async () => {
 		const receiver = await startReceiver();
-		const first = await receiver.post(payload, { 'x-clipmix-signature': sign(payload) });
-		const replay = await receiver.post(payload, { 'x-clipmix-signature': sign(payload) });
+		const body = freshEvent();
+		const first = await receiver.post(body, { 'x-clipmix-signature': sign(body) });
+		const replay = await receiver.post(body, { 'x-clipmix-signature': sign(body) });
 		expect([first.status, replay.status]).toEqual([200, 200]);
 		expect(receiver.started()).toHaveLength(1);
 		await receiver.close();
@@ -257,29 +297,223 @@ describe('ClipMix Trigger: forged and malformed deliveries', () => {
 
 	it('with verification off, unsigned events start the workflow (and headers can be included)', async () => {
 		const receiver = await startReceiver({ workflow: triggerWorkflow({ verifySignature: false, options: { includeHeaders: true } }) });
-		const res = await receiver.post(payload, {});
+		const res = await receiver.post(freshEvent(), {});
 		expect(res.status).toBe(200);
 		expect(receiver.started()[0].run!.json('Received')[0].headers).toMatchObject({ 'content-type': 'application/json' });
 		await receiver.close();
 	});
+});
 
-	it('remembers at most the last 1,000 deliveries', async () => {
+/** A signed-able ClipMix event, stamped now on the package's clock (which follows the simulator). */
+let events = 0;
+function freshEvent(overrides: IDataObject = {}): string {
+	const n = ++events;
+	return JSON.stringify({
+		id: `evt_fresh_${n}_${Math.random().toString(36).slice(2, 10)}`,
+		type: 'job.completed',
+		created_at: new Date(clock.now()).toISOString(),
+		data: { id: `mus_fresh_${n}`, service: 'music', status: 'completed', result_url: `https://cdn.example.com/${n}.m4a` },
+		...overrides,
+	});
+}
+
+const signed = (body: string, extra: Record<string, string> = {}) => ({ 'x-clipmix-signature': sign(body), ...extra });
+
+/**
+ * The security review's findings, each as an attack through the whole trigger: none of these may
+ * start a run the genuine event did not already start.
+ */
+describe('ClipMix Trigger: replays, races and leaks', () => {
+	it.each<[string, IDataObject]>([
+		['a job id in the body', { type: 'job.completed', created_at: '', data: { id: 'mus_hdr', service: 'music', status: 'completed' } }],
+		['no id in the body at all', { type: 'job.completed', created_at: '', data: { service: 'music', status: 'completed' } }],
+	])('header-id replay (%s): the same signed body with a new X-ClipMix-Event-Id → 200, no second run', async (_name, shape) => {
 		const receiver = await startReceiver();
-		for (let i = 0; i < 1005; i++) {
-			const body = JSON.stringify({ id: `evt_${i}`, type: 'job.completed', data: { id: `mus_${i}`, service: 'music' } });
+		const body = JSON.stringify({ ...shape, created_at: new Date(clock.now()).toISOString() });
+		const first = await receiver.post(body, signed(body, { 'x-clipmix-event-id': 'evt_genuine' }));
+		const replays = await Promise.all(
+			['evt_replay_1', 'evt_replay_2', 'evt_replay_3'].map(async (id) => await receiver.post(body, signed(body, { 'x-clipmix-event-id': id }))),
+		);
+		expect([first, ...replays].map((r) => r.status)).toEqual([200, 200, 200, 200]);
+		expect(receiver.started()).toHaveLength(1);
+		// The output's eventId is the body's (none here), never the unsigned header's.
+		expect(receiver.started()[0].run!.json('Received')[0].eventId).toBeNull();
+		await receiver.close();
+	});
+
+	it.each<[string, (now: number) => IDataObject]>([
+		['created_at 25 hours ago (ISO)', (now) => ({ created_at: new Date(now - 25 * HOUR).toISOString() })],
+		['created 3 years ago (epoch seconds)', (now) => ({ created_at: undefined, created: Math.floor((now - 3 * 365 * 24 * HOUR) / 1000) })],
+		['timestamp 2 days ago (epoch ms)', (now) => ({ created_at: undefined, timestamp: now - 48 * HOUR })],
+		['only the job says when it completed, 30 hours ago', (now) => ({ created_at: undefined, data: { id: 'mus_old', service: 'music', completed_at: new Date(now - 30 * HOUR).toISOString() } })],
+	])('an event signed long ago (%s) → 400, no run', async (_name, shape) => {
+		const receiver = await startReceiver();
+		const body = JSON.stringify(JSON.parse(freshEvent(shape(clock.now()))));
+		const res = await receiver.post(body, signed(body));
+		expect(res.status).toBe(400);
+		expect(res.data.error).toMatch(/older than Max Event Age \(24 h\)/);
+		expect(receiver.started()).toHaveLength(0);
+		await receiver.close();
+	});
+
+	it('an event stamped an hour in the future → 400, no run', async () => {
+		const receiver = await startReceiver();
+		const body = freshEvent({ created_at: new Date(clock.now() + HOUR).toISOString() });
+		const res = await receiver.post(body, signed(body));
+		expect(res.status).toBe(400);
+		expect(res.data.error).toMatch(/ahead of this server's clock/);
+		expect(receiver.started()).toHaveLength(0);
+		await receiver.close();
+	});
+
+	it('ClipMix\'s last retry (an event 1 h 10 min old) and a shorter Max Event Age', async () => {
+		const receiver = await startReceiver();
+		const late = freshEvent({ created_at: new Date(clock.now() - 70 * 60_000).toISOString() });
+		expect((await receiver.post(late, signed(late))).status).toBe(200);
+		expect(receiver.started()).toHaveLength(1);
+		await receiver.close();
+
+		const strict = await startReceiver({ workflow: triggerWorkflow({ options: { maxEventAge: 2 } }) });
+		const stale = freshEvent({ created_at: new Date(clock.now() - 3 * HOUR).toISOString() });
+		const res = await strict.post(stale, signed(stale));
+		expect(res.status).toBe(400);
+		expect(res.data.error).toMatch(/older than Max Event Age \(2 h\)/);
+		expect(strict.started()).toHaveLength(0);
+		await strict.close();
+	});
+
+	it('10 identical deliveries at the same moment → one run', async () => {
+		const receiver = await startReceiver();
+		const body = freshEvent();
+		const answers = await receiver.atOnce(Array.from({ length: 10 }, () => ({ body, headers: signed(body) })));
+		expect(answers.map((r) => r.statusCode)).toEqual(Array(10).fill(200));
+		expect(receiver.started()).toHaveLength(1);
+		// And over HTTP, all posted at once.
+		const again = freshEvent();
+		await Promise.all(Array.from({ length: 10 }, async () => await receiver.post(again, signed(again))));
+		expect(receiver.started()).toHaveLength(2);
+		await receiver.close();
+	});
+
+	it('10 different events at the same moment → 10 runs, and every one is remembered (in static data too)', async () => {
+		const receiver = await startReceiver();
+		const bodies = Array.from({ length: 10 }, () => freshEvent());
+		await receiver.atOnce(bodies.map((body) => ({ body, headers: signed(body) })));
+		expect(receiver.started()).toHaveLength(10);
+
+		// The same workflow after a restart (or in a second process): only static data is shared.
+		const restarted = await startReceiver({ staticData: receiver.staticData });
+		for (const body of bodies) expect((await restarted.post(body, signed(body))).status).toBe(200);
+		expect(restarted.started()).toHaveLength(0);
+		await restarted.close();
+
+		// Replays to the same process, at once and one by one.
+		await receiver.atOnce(bodies.map((body) => ({ body, headers: signed(body) })));
+		for (const body of bodies) await receiver.post(body, signed(body));
+		expect(receiver.started()).toHaveLength(10);
+		const saved = (receiver.staticData['node:ClipMix Trigger'] as IDataObject).deliveries as { seen: IDataObject };
+		expect(Object.keys(saved.seen)).toHaveLength(10);
+		await receiver.close();
+	});
+
+	it('a replay after 1,000+ other events → no run', async () => {
+		const receiver = await startReceiver();
+		const first = freshEvent();
+		await receiver.post(first, signed(first));
+		for (let i = 0; i < 1_005; i++) {
+			const body = freshEvent();
 			await deliverWebhook({
-				workflow: triggerWorkflow(),
+				workflow: receiver.workflow,
 				triggerNode: 'ClipMix Trigger',
 				staticData: receiver.staticData,
+				startWorkflow: false,
 				nodeTypes,
 				credentialTypes,
 				credentials: clipMixCredentials(sim.clipmix.baseUrl, 'sk_live_x', SECRET),
-				request: { headers: { 'x-clipmix-signature': sign(body) }, rawBody: Buffer.from(body) },
+				request: { headers: signed(body), rawBody: Buffer.from(body) },
 			});
 		}
-		const seen = (receiver.staticData['node:ClipMix Trigger'] as IDataObject).seenDeliveries as string[];
-		expect(seen).toHaveLength(1000);
-		expect(seen[0]).toBe('event:evt_5');
+		const replay = await receiver.post(first, signed(first));
+		expect(replay.status).toBe(200);
+		expect(receiver.started()).toHaveLength(1);
+		// And from static data alone, as after a restart.
+		const restarted = await startReceiver({ staticData: receiver.staticData });
+		await restarted.post(first, signed(first));
+		expect(restarted.started()).toHaveLength(0);
+		await receiver.close();
+		await restarted.close();
+	});
+
+	it('past 10,000 events within Max Event Age, an event older than those forgotten is refused, not run again', async () => {
+		const base = clock.now() - 10 * HOUR;
+		const seen: Record<string, number> = {};
+		for (let i = 0; i < 10_000; i++) seen[`event:evt_seed_${i}`] = base + i * 1000;
+		// Written by another process: this one learns the 10,000 keys, then must make room.
+		const staticData: IDataObject = { 'node:ClipMix Trigger': { deliveries: { v: 1, seen, forgottenThrough: 0, writer: 'another-process', seq: 1 } } };
+		const receiver = await startReceiver({ staticData });
+		const seeded = (i: number) => freshEvent({ id: `evt_seed_${i}`, created_at: new Date(base + i * 1000).toISOString() });
+		const fresh = freshEvent();
+		expect((await receiver.post(fresh, signed(fresh))).status).toBe(200);
+		expect(receiver.started()).toHaveLength(1);
+
+		const forgotten = seeded(5);
+		const res = await receiver.post(forgotten, signed(forgotten));
+		expect(res.status).toBe(400);
+		expect(res.data.error).toMatch(/older than the oldest delivery still remembered/);
+		const remembered = seeded(9_999);
+		expect((await receiver.post(remembered, signed(remembered))).status).toBe(200);
+		expect(receiver.started()).toHaveLength(1);
+		const store = (receiver.staticData['node:ClipMix Trigger'] as IDataObject).deliveries as { seen: object };
+		expect(Object.keys(store.seen).length).toBeLessThanOrEqual(10_000);
+		await receiver.close();
+	});
+
+	it.each([
+		['a trailing newline', `${SECRET}\n`],
+		['a trailing CRLF and spaces', `  ${SECRET} \r\n`],
+		['a leading tab', `\t${SECRET}`],
+	])('a credential secret pasted with %s → genuine deliveries accepted', async (_name, pasted) => {
+		const receiver = await startReceiver({ secret: pasted });
+		const body = freshEvent();
+		const res = await receiver.post(body, signed(body));
+		expect(res.status).toBe(200);
+		expect(receiver.started()).toHaveLength(1);
+		// Still only the real secret: one signed with the untrimmed text is refused.
+		const other = freshEvent();
+		expect((await receiver.post(other, { 'x-clipmix-signature': sign(other, pasted) })).status).toBe(401);
+		await receiver.close();
+	});
+
+	it('Include Headers leaves out Authorization, Cookie and X-ClipMix-Signature', async () => {
+		const receiver = await startReceiver({ workflow: triggerWorkflow({ options: { includeHeaders: true } }) });
+		const body = freshEvent();
+		await receiver.post(body, signed(body, { authorization: 'Bearer sk_live_secret', cookie: 'n8n-auth=abc', 'x-clipmix-attempt': '1' }));
+		const headers = receiver.started()[0].run!.json('Received')[0].headers as IDataObject;
+		expect(headers).toMatchObject({ 'content-type': 'application/json', 'x-clipmix-attempt': '1' });
+		expect(headers).not.toHaveProperty('authorization');
+		expect(headers).not.toHaveProperty('cookie');
+		expect(headers).not.toHaveProperty('x-clipmix-signature');
+		await receiver.close();
+	});
+
+	it('keys remembered by the previous version (seenDeliveries) are still recognised', async () => {
+		const body = freshEvent();
+		const id = (JSON.parse(body) as IDataObject).id as string;
+		const staticData: IDataObject = { 'node:ClipMix Trigger': { seenDeliveries: [`event:${id}`] } };
+		const receiver = await startReceiver({ staticData });
+		expect((await receiver.post(body, signed(body))).status).toBe(200);
+		expect(receiver.started()).toHaveLength(0);
+		expect(receiver.staticData['node:ClipMix Trigger']).not.toHaveProperty('seenDeliveries');
+		await receiver.close();
+	});
+
+	it('static data keeps each key with the time it was first seen', async () => {
+		const receiver = await startReceiver();
+		const body = freshEvent();
+		await receiver.post(body, signed(body));
+		const store = (receiver.staticData['node:ClipMix Trigger'] as IDataObject).deliveries as { seen: Record<string, number> };
+		expect(Object.keys(store.seen)).toEqual([`event:${(JSON.parse(body) as IDataObject).id as string}`]);
+		expect(Math.abs(Object.values(store.seen)[0] - clock.now())).toBeLessThan(HOUR);
 		await receiver.close();
 	});
 });

@@ -1,0 +1,183 @@
+import type { IDataObject } from 'n8n-workflow';
+import { ObservableObject } from 'n8n-workflow';
+
+import { emitOnceScope, emitOnceStore, forgetProcessMemory } from '../../nodes/shared/emitOnce';
+
+const HOUR = 3_600_000;
+const T0 = Date.UTC(2026, 11, 1);
+const options = { maxAgeMs: 24 * HOUR, maxEntries: 1000 };
+
+let scopes = 0;
+/** A fresh scope: its own workflow, as each test is. */
+const newScope = () => emitOnceScope(`wf-${++scopes}`, { id: 'node-id', name: 'Trigger' });
+
+/** What n8n does per webhook delivery: static data loaded as a plain copy, saved back whole. */
+const load = (saved: IDataObject): IDataObject => JSON.parse(JSON.stringify(saved)) as IDataObject;
+const persisted = (data: IDataObject, field = 'emitOnce') => (data[field] as { seen: Record<string, number>; forgottenThrough: number }) ?? { seen: {}, forgottenThrough: 0 };
+
+describe('emitOnceStore', () => {
+	it('claims a key once, and again only after maxAgeMs', () => {
+		const scope = newScope();
+		const data: IDataObject = {};
+		const store = emitOnceStore(data, scope, options);
+		expect(store.has('a', T0)).toBe(false);
+		expect(store.claim('a', T0)).toBe(true);
+		expect(store.claim('a', T0 + 1)).toBe(false);
+		expect(store.has('a', T0 + 24 * HOUR - 1)).toBe(true);
+		expect(emitOnceStore(load(data), scope, options).claim('a', T0 + 23 * HOUR)).toBe(false);
+		expect(emitOnceStore(load(data), scope, options).claim('a', T0 + 24 * HOUR + 1)).toBe(true);
+	});
+
+	it('remembers a key until its own time + maxAgeMs, when the caller gives one', () => {
+		const scope = newScope();
+		const data: IDataObject = {};
+		// An event stamped 20 hours ago, first seen now: remembered for 4 more hours, not 24.
+		expect(emitOnceStore(data, scope, options).claim('late', T0, T0 - 20 * HOUR)).toBe(true);
+		expect(emitOnceStore(load(data), scope, options).has('late', T0 + 4 * HOUR - 1)).toBe(true);
+		expect(emitOnceStore(load(data), scope, options).has('late', T0 + 4 * HOUR)).toBe(false);
+		// Stamped a few minutes ahead of our clock: remembered until then + maxAgeMs.
+		expect(emitOnceStore(data, scope, options).claim('early', T0, T0 + 5 * 60_000)).toBe(true);
+		expect(emitOnceStore(load(data), scope, options).has('early', T0 + 24 * HOUR + 4 * 60_000)).toBe(true);
+	});
+
+	it('persists as plain JSON: key → time first seen', () => {
+		const data: IDataObject = {};
+		emitOnceStore(data, newScope(), { ...options, field: 'seen' }).claim('event:evt_1', T0);
+		expect(JSON.parse(JSON.stringify(data))).toEqual({
+			seen: { v: 1, seen: { 'event:evt_1': T0 }, forgottenThrough: 0, writer: expect.any(String), seq: 1 },
+		});
+	});
+
+	it('10 concurrent copies of static data, saved in any order: no key is lost', () => {
+		const scope = newScope();
+		let saved: IDataObject = {};
+		const copies = Array.from({ length: 10 }, () => load(saved));
+		copies.forEach((copy, i) => expect(emitOnceStore(copy, scope, options).claim(`k${i}`, T0 + i)).toBe(true));
+		// Each copy holds every key claimed before it: the last one to claim holds all ten.
+		expect(Object.keys(persisted(copies[9]).seen)).toHaveLength(10);
+		// Saved out of order: copy 3 lands last and drops k4..k9 from static data, but this process
+		// still knows them, and the next write puts them back.
+		saved = load(copies[3]);
+		for (let i = 0; i < 10; i++) expect(emitOnceStore(load(saved), scope, options).claim(`k${i}`, T0 + 20)).toBe(false);
+		const next = load(saved);
+		expect(emitOnceStore(next, scope, options).claim('k10', T0 + 30)).toBe(true);
+		expect(Object.keys(persisted(next).seen).sort()).toEqual([...Array.from({ length: 10 }, (_, i) => `k${i}`), 'k10'].sort());
+	});
+
+	it('after a restart, static data alone recognises every key', () => {
+		const scope = newScope();
+		let saved: IDataObject = {};
+		for (let i = 0; i < 50; i++) {
+			const copy = load(saved);
+			emitOnceStore(copy, scope, options).claim(`k${i}`, T0 + i);
+			saved = copy;
+		}
+		forgetProcessMemory();
+		for (let i = 0; i < 50; i++) expect(emitOnceStore(load(saved), scope, options).has(`k${i}`, T0 + HOUR)).toBe(true);
+		const copy = load(saved);
+		expect(emitOnceStore(copy, scope, options).claim('k0', T0 + HOUR)).toBe(false);
+		expect(emitOnceStore(copy, scope, options).claim('k50', T0 + HOUR)).toBe(true);
+		expect(Object.keys(persisted(copy).seen)).toHaveLength(51);
+	});
+
+	it('two processes: a key saved by one is recognised by the other; the same moment in both is the documented limit', () => {
+		const [a, b] = [newScope(), newScope()]; // two processes' memories of one workflow
+		const saved: IDataObject = {};
+		// Both load static data before either saves: both claim (queue mode's limit, see emitOnce.ts).
+		const [copyA, copyB] = [load(saved), load(saved)];
+		expect(emitOnceStore(copyA, a, options).claim('same', T0)).toBe(true);
+		expect(emitOnceStore(copyB, b, options).claim('same', T0)).toBe(true);
+		// Once A's save has landed, B recognises A's keys, and B's save keeps them (the union).
+		const afterA = load(copyA);
+		emitOnceStore(afterA, a, options).claim('onlyA', T0 + 1);
+		const inB = load(afterA);
+		expect(emitOnceStore(inB, b, options).claim('onlyA', T0 + 2)).toBe(false);
+		expect(emitOnceStore(inB, b, options).claim('onlyB', T0 + 3)).toBe(true);
+		expect(Object.keys(persisted(inB).seen).sort()).toEqual(['onlyA', 'onlyB', 'same']);
+	});
+
+	it('stays within maxEntries, and says up to when it forgot early', () => {
+		const scope = newScope();
+		let saved: IDataObject = {};
+		const small = { maxAgeMs: 24 * HOUR, maxEntries: 100 };
+		for (let i = 0; i < 1000; i++) {
+			const copy = load(saved);
+			expect(emitOnceStore(copy, scope, small).claim(`k${i}`, T0 + i * 1000)).toBe(true);
+			saved = copy;
+			expect(Object.keys(persisted(saved).seen).length).toBeLessThanOrEqual(100);
+		}
+		const store = emitOnceStore(load(saved), scope, small);
+		expect(store.size).toBeLessThanOrEqual(100);
+		const through = store.forgottenThrough;
+		expect(through).toBeGreaterThan(T0);
+		expect(persisted(saved).forgottenThrough).toBe(through);
+		// Every key first seen after `forgottenThrough` is still remembered.
+		for (let i = 0; i < 1000; i++) {
+			if (T0 + i * 1000 > through) expect(store.has(`k${i}`, T0 + 1000 * 1000)).toBe(true);
+		}
+		forgetProcessMemory();
+		expect(emitOnceStore(load(saved), scope, small).forgottenThrough).toBe(through);
+	});
+
+	it('forgets expired keys, so a steady stream keeps static data at one Max Age of keys', () => {
+		const scope = newScope();
+		let saved: IDataObject = {};
+		const hourly = { maxAgeMs: 10 * HOUR, maxEntries: 1000 };
+		for (let i = 0; i < 100; i++) {
+			const copy = load(saved);
+			emitOnceStore(copy, scope, hourly).claim(`k${i}`, T0 + i * HOUR);
+			saved = copy;
+		}
+		const kept = Object.keys(persisted(saved).seen).length;
+		expect(kept).toBeGreaterThanOrEqual(10);
+		expect(kept).toBeLessThanOrEqual(11);
+		expect(emitOnceStore(load(saved), scope, hourly).forgottenThrough).toBe(0);
+	});
+
+	it('a long-lived static data object (a polling trigger) is marked changed on every claim', () => {
+		const scope = newScope();
+		const root = ObservableObject.create({ 'node:Trigger': {} } as IDataObject) as IDataObject & { __dataChanged: boolean };
+		const nodeData = root['node:Trigger'] as IDataObject;
+		for (let i = 0; i < 3; i++) {
+			root.__dataChanged = false;
+			expect(emitOnceStore(nodeData, scope, { ...options, field: 'videos' }).claim(`vid_${i}`, T0 + i)).toBe(true);
+			expect(root.__dataChanged).toBe(true);
+		}
+		root.__dataChanged = false;
+		expect(emitOnceStore(nodeData, scope, { ...options, field: 'videos' }).claim('vid_1', T0 + 5)).toBe(false);
+		expect(root.__dataChanged).toBe(false);
+		expect(Object.keys(persisted(JSON.parse(JSON.stringify(nodeData)) as IDataObject, 'videos').seen)).toEqual(['vid_0', 'vid_1', 'vid_2']);
+	});
+
+	it('keys named like Object.prototype members are ordinary keys', () => {
+		const scope = newScope();
+		const data: IDataObject = {};
+		for (const key of ['__proto__', 'hasOwnProperty', 'constructor', 'toString']) {
+			expect(emitOnceStore(data, scope, options).has(key, T0)).toBe(false);
+			expect(emitOnceStore(data, scope, options).claim(key, T0)).toBe(true);
+		}
+		forgetProcessMemory();
+		const reloaded = load(data);
+		for (const key of ['__proto__', 'hasOwnProperty', 'constructor', 'toString']) {
+			expect(emitOnceStore(reloaded, scope, options).claim(key, T0 + 1)).toBe(false);
+		}
+		expect(emitOnceStore(reloaded, scope, options).claim('valueOf', T0 + 1)).toBe(true);
+	});
+
+	it('damaged static data is replaced, not trusted', () => {
+		for (const damaged of ['text', [], { seen: [] }, { seen: null }, { seen: { k: 'yesterday' } }]) {
+			const data: IDataObject = { emitOnce: damaged as IDataObject };
+			const store = emitOnceStore(data, newScope(), options);
+			expect(store.claim('k', T0)).toBe(true);
+			expect(persisted(data).seen).toEqual({ k: T0 });
+		}
+	});
+
+	it('scopes are separate: two workflows, or two fields of one node', () => {
+		const data: IDataObject = {};
+		const scope = newScope();
+		expect(emitOnceStore(data, scope, { ...options, field: 'a' }).claim('k', T0)).toBe(true);
+		expect(emitOnceStore(data, scope, { ...options, field: 'b' }).claim('k', T0)).toBe(true);
+		expect(emitOnceStore({}, newScope(), options).claim('k', T0)).toBe(true);
+	});
+});
