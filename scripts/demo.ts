@@ -1,7 +1,11 @@
 /**
- * `npm run demo`: runs examples/blipix-prompt-to-video.json through the real n8n engine,
- * with the package as built in dist/: three prompts → Create → Wait for Render (which
- * downloads each MP4) — then writes the files to ./demo-output/.
+ * `npm run demo`: the package as built in dist/, through the real n8n engine.
+ *
+ * Part 1 runs examples/blipix-prompt-to-video.json: three prompts → Create → Wait for Render
+ * (which downloads each MP4), then writes the files to ./demo-output/.
+ * Part 2 is scheduled posting without holding an execution: examples/scheduled-posting-1-create.json
+ * creates the day's videos and ends; then the Blipix Trigger of scheduled-posting-2-post.json is
+ * polled once a minute as n8n would (activation first), each video starting its own execution.
  *
  * Without BLIPIX_API_KEY it starts the embedded simulator at 60x speed (a 3-minute render
  * takes 3 seconds); with it, it talks to the real Blipix API (BLIPIX_BASE_URL to override).
@@ -14,8 +18,8 @@ const outputDir = join(root, 'demo-output');
 
 import type { IDataObject, INodeParameters, INodeType } from 'n8n-workflow';
 
-import { runWorkflow } from '../test/engine';
-import type { EngineWorkflow } from '../test/engine';
+import { pollTrigger, runWorkflow } from '../test/engine';
+import type { EngineWorkflow, RunWorkflowOptions } from '../test/engine';
 import { startSimulator } from '../test/simulator';
 import type { Simulator } from '../test/simulator';
 
@@ -23,6 +27,9 @@ import type { Simulator } from '../test/simulator';
 const { Blipix } = require(join(root, 'dist/nodes/Blipix/Blipix.node.js')) as { Blipix: new () => INodeType };
 const { BlipixWaitForRender } = require(join(root, 'dist/nodes/BlipixWaitForRender/BlipixWaitForRender.node.js')) as {
 	BlipixWaitForRender: new () => INodeType;
+};
+const { BlipixTrigger } = require(join(root, 'dist/nodes/BlipixTrigger/BlipixTrigger.node.js')) as {
+	BlipixTrigger: new () => INodeType;
 };
 const { BlipixApi } = require(join(root, 'dist/credentials/BlipixApi.credentials.js'));
 const { clock } = require(join(root, 'dist/nodes/shared/clock.js')) as {
@@ -60,6 +67,7 @@ async function main() {
 		nodeTypes: {
 			[BLIPIX_TYPE]: new Blipix(),
 			'n8n-nodes-blipix-clipmix.blipixWaitForRender': new BlipixWaitForRender(),
+			'n8n-nodes-blipix-clipmix.blipixTrigger': new BlipixTrigger(),
 		},
 		credentialTypes: [new BlipixApi()],
 		credentials: { blipixApi: { baseUrl: target.baseUrl, apiKey: target.apiKey } },
@@ -100,12 +108,54 @@ async function main() {
 
 	const creditsAfter = await credits();
 	const requests = target.sim ? String(target.sim.blipix.stats(target.apiKey).requests) : 'not counted (real API)';
-	console.log('\nSummary');
+	console.log('\nPart 1 summary');
 	printTable(['id', 'title', 'duration', 'size', 'file'], rows);
 	console.log(`\nAPI requests used: ${requests}`);
 	console.log(`Credits spent:     ${creditsBefore - creditsAfter}`);
 	console.log(`Wall time:         ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+
+	await scheduledPosting(engine, target);
 	await target.sim?.close();
+}
+
+/** Part 2: create without waiting, then let the Blipix Trigger start one execution per finished video. */
+async function scheduledPosting(engine: Pick<RunWorkflowOptions, 'nodeTypes' | 'credentialTypes' | 'credentials'>, target: Target) {
+	const create = require(join(root, 'examples/scheduled-posting-1-create.json')) as EngineWorkflow;
+	const post = require(join(root, 'examples/scheduled-posting-2-post.json')) as EngineWorkflow;
+	const requestsNow = () => target.sim?.blipix.stats(target.apiKey).requests ?? 0;
+	const staticData: IDataObject = {};
+	const poll = async (activating: boolean) =>
+		await pollTrigger({ ...engine, workflow: post, triggerNode: 'When a Video Is Ready', staticData, activating, startWorkflow: true });
+
+	console.log('');
+	log(`Part 2: "${post.name}" is activated (its first poll records what exists and emits nothing)…`);
+	await poll(true);
+	log(`Running "${create.name}"…`);
+	const created = await runWorkflow({ ...engine, workflow: create });
+	if (created.error) throw created.error;
+	const ids = created.json('Create Video').map((video) => String(video.id));
+	log(`Created ${ids.length} videos; that execution has ended. The trigger now polls once a minute.`);
+
+	const emitted = new Set<string>();
+	const startedAt = Date.now();
+	for (let minute = 1; emitted.size < ids.length && minute <= 30; minute++) {
+		await sleepApiMinute(target);
+		const before = requestsNow();
+		const { runs } = await poll(false);
+		const names = runs.map((run) => {
+			const video = run.json('When a Video Is Ready')[0];
+			emitted.add(String(video.id));
+			return `${String(video.id)} "${String(video.title)}" (${run.outputs('Upload to YouTube')[0][0].binary?.data.fileSize ?? '?'})`;
+		});
+		const cost = target.sim ? `, ${requestsNow() - before} request(s)` : '';
+		log(`poll ${minute}: ${runs.length ? `${runs.length} execution(s): ${names.join('; ')}` : 'nothing new'}${cost}`);
+	}
+	log(`Every video posted once, each in its own execution, ${((Date.now() - startedAt) / 1000).toFixed(1)} s of wall time.`);
+}
+
+/** One poll interval of the example (every minute): one second of real time at the simulator's 60x. */
+async function sleepApiMinute(target: Target) {
+	await new Promise((resolve) => setTimeout(resolve, target.sim ? 60_000 / SIM_TIME_SCALE : 60_000));
 }
 
 function blipixStep(parameters: INodeParameters, items: IDataObject[]): EngineWorkflow {

@@ -1,4 +1,4 @@
-import type { IBinaryData, IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';
+import type { IBinaryData, IExecuteFunctions, IHttpRequestOptions, IPollFunctions } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { clock } from './clock';
@@ -6,6 +6,9 @@ import { canceledError } from './errors';
 import { refuseConnectedAddress, refuseUrl } from './urlPolicy';
 
 export type FileKind = 'video' | 'image' | 'audio';
+
+/** Nodes download while executing, and the Blipix Trigger while polling. */
+export type DownloadContext = IExecuteFunctions | IPollFunctions;
 
 export interface DownloadRequest {
 	url: string;
@@ -75,10 +78,10 @@ function causeOf(error: unknown): string {
  * that stalls is dropped. Every failure, to the last byte written, is a NodeApiError or
  * NodeOperationError in our words: never a raw HTTP error, which would carry the request.
  */
-export async function downloadToBinary(ctx: IExecuteFunctions, download: DownloadRequest): Promise<IBinaryData> {
+export async function downloadToBinary(ctx: DownloadContext, download: DownloadRequest): Promise<IBinaryData> {
 	const node = ctx.getNode();
 	const { itemIndex, apiBaseUrl } = download;
-	const signal = ctx.getExecutionCancelSignal();
+	const signal = 'getExecutionCancelSignal' in ctx ? ctx.getExecutionCancelSignal() : undefined;
 	const fileName = `${toFileName(download.baseName) || 'file'}.${download.extension}`;
 	const refuse = (message: string, description?: string) =>
 		new NodeOperationError(node, message, { itemIndex, description });

@@ -14,6 +14,8 @@
  * editor exports them, and the behaviour a workflow can observe for what our examples use:
  *
  * - n8n-nodes-base.manualTrigger v1   emits one empty item.
+ * - n8n-nodes-base.scheduleTrigger v1–1.2  as in a manual run ("Execute workflow"): one item
+ *                                     with the time; no schedule is kept.
  * - n8n-nodes-base.set v3–3.4         "Edit Fields": manual mapping (`fields.values` up to
  *                                     3.2, `assignments` from 3.3) or raw JSON (`jsonOutput`),
  *                                     include/includeOtherFields, dot notation, type
@@ -1075,8 +1077,34 @@ async function readFile(this: IExecuteFunctions, itemIndex: number): Promise<INo
 // ---------------------------------------------------------------------------------------
 
 /** The stand-ins keyed by the type names n8n's editor exports. */
+/** Schedule Trigger, as a manual run starts it: one item with the time, like n8n's own. */
+export class ScheduleTriggerStandIn implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Schedule Trigger',
+		name: 'scheduleTrigger',
+		icon: 'fa:clock',
+		group: ['trigger', 'schedule'],
+		version: [1, 1.1, 1.2],
+		description: 'Triggers the workflow on a given schedule',
+		eventTriggerDescription: '',
+		defaults: { name: 'Schedule Trigger', color: '#31C49F' },
+		inputs: [],
+		outputs: [NodeConnectionTypes.Main],
+		properties: [{ displayName: 'Trigger Rules', name: 'rule', type: 'json', default: {} }],
+	};
+
+	async trigger(this: ITriggerFunctions): Promise<ITriggerResponse> {
+		const manualTriggerFunction = async () => {
+			const now = new Date();
+			this.emit([[{ json: { timestamp: now.toISOString(), 'Readable date': now.toUTCString() } }]]);
+		};
+		return { manualTriggerFunction };
+	}
+}
+
 export const coreNodeTypes: Record<string, INodeType | IVersionedNodeType> = {
 	'n8n-nodes-base.manualTrigger': new ManualTriggerStandIn(),
+	'n8n-nodes-base.scheduleTrigger': new ScheduleTriggerStandIn(),
 	'n8n-nodes-base.set': new SetStandIn(),
 	'n8n-nodes-base.splitOut': new SplitOutStandIn(),
 	'n8n-nodes-base.readWriteFile': new ReadWriteFileStandIn(),

@@ -21,6 +21,7 @@ import {
 	ExecutionLifecycleHooks,
 	ExternalSecretsProxy,
 	LoadOptionsContext,
+	PollContext,
 	RoutingNode,
 	WebhookContext,
 	WorkflowExecute,
@@ -49,6 +50,7 @@ import type {
 	IWorkflowExecuteAdditionalData,
 	IWorkflowSettings,
 	IWebhookData,
+	WorkflowActivateMode,
 	WorkflowExecuteMode,
 } from 'n8n-workflow';
 import { NodeHelpers, UserError, Workflow, createRunExecutionData } from 'n8n-workflow';
@@ -760,4 +762,98 @@ export async function deliverWebhook(opts: DeliverWebhookOptions): Promise<Webho
 		workflow: { ...source, pinData: { ...(source.pinData ?? {}), [node.name]: result.workflowData[0] } },
 	});
 	return { statusCode: 200, body: { message: 'Workflow was started' }, started: true, run };
+}
+
+// ---------------------------------------------------------------------------------------
+// pollTrigger: one poll of a polling trigger, as n8n's scheduler runs it
+// ---------------------------------------------------------------------------------------
+
+export interface PollTriggerOptions extends Omit<RunWorkflowOptions, 'startNode' | 'mode'> {
+	/** The polling trigger node. */
+	triggerNode: string;
+	/**
+	 * The node's static data, kept by the caller between polls the way n8n keeps it: a plain
+	 * copy goes in, and what the poll left is copied back, in place.
+	 */
+	staticData: IDataObject;
+	/** 'trigger' (a scheduled poll of an active workflow, the default) or 'manual' ("Fetch Test Event"). */
+	mode?: 'trigger' | 'manual';
+	/** The poll n8n runs while activating the workflow: its error fails the activation. Default false. */
+	activating?: boolean;
+	/** Run the rest of the workflow once per emission (n8n starts one execution per emit); default false. */
+	startWorkflow?: boolean;
+}
+
+export interface PollTriggerResult {
+	/** What the poll returned (manual mode shows it as the trigger's output). */
+	returned: INodeExecutionData[][] | null;
+	/** One entry per execution the poll started: its items, returned or emitted. */
+	emitted: INodeExecutionData[][][];
+	/** What n8n would record as a failed execution (a scheduled poll's error). */
+	emittedErrors: Error[];
+	/** With `startWorkflow`, the executions started. */
+	runs: WorkflowRunResult[];
+}
+
+/**
+ * What n8n's ActiveWorkflows does for one poll: the node's `poll()` in n8n-core's PollContext.
+ * A non-null answer is emitted as one execution; `this.__emit()` calls start one each. A failing
+ * poll is thrown when n8n would show it at once (manual mode, or the poll during activation) and
+ * recorded as a failed execution otherwise.
+ */
+export async function pollTrigger(opts: PollTriggerOptions): Promise<PollTriggerResult> {
+	await ensureEngine();
+	const mode = opts.mode ?? 'trigger';
+	const source = structuredClone(opts.workflow);
+	const nodeTypes = new EngineNodeTypes({ ...coreNodeTypes, ...opts.nodeTypes });
+	const node = source.nodes.find((candidate) => candidate.name === opts.triggerNode);
+	if (!node) throw new UserError(`No node "${opts.triggerNode}" in the workflow`);
+	const workflow = new Workflow({
+		id: source.id ?? 'engine-workflow',
+		name: source.name,
+		nodes: source.nodes,
+		connections: source.connections,
+		active: mode !== 'manual',
+		nodeTypes,
+		staticData: { [`node:${node.name}`]: JSON.parse(JSON.stringify(opts.staticData)) as IDataObject },
+		settings: { executionOrder: 'v1', ...(source.settings ?? {}) },
+	});
+	const credentialsHelper = new EngineCredentialsHelper(new EngineCredentialTypes(opts.credentialTypes), opts.credentials);
+	const additional = additionalData({ credentialsHelper, executionId: String(++executionCounter) });
+	const result: PollTriggerResult = { returned: null, emitted: [], emittedErrors: [], runs: [] };
+	const context = new PollContext(
+		workflow,
+		workflow.getNode(node.name) as INode,
+		additional,
+		mode,
+		'activate' satisfies WorkflowActivateMode,
+		(data) => result.emitted.push(data),
+		(error) => result.emittedErrors.push(error),
+	);
+	const nodeType = nodeTypes.getByNameAndVersion(node.type, node.typeVersion);
+	if (!nodeType.poll) throw new UserError(`Node "${node.name}" is not a polling trigger`);
+	try {
+		result.returned = await runScope.run({ onLog: opts.onLog }, async () => await nodeType.poll!.call(context));
+		if (result.returned !== null) result.emitted.push(result.returned);
+	} catch (error) {
+		if (mode === 'manual' || opts.activating) throw error;
+		result.emittedErrors.push(error as Error);
+	} finally {
+		const kept = (workflow.staticData as IDataObject)[`node:${node.name}`] ?? {};
+		for (const key of Object.keys(opts.staticData)) delete opts.staticData[key];
+		Object.assign(opts.staticData, JSON.parse(JSON.stringify(kept)));
+	}
+	if (opts.startWorkflow) {
+		for (const items of result.emitted) {
+			result.runs.push(
+				await runWorkflow({
+					...opts,
+					mode: 'trigger',
+					startNode: node.name,
+					workflow: { ...source, pinData: { ...(source.pinData ?? {}), [node.name]: items[0] } },
+				}),
+			);
+		}
+	}
+	return result;
 }

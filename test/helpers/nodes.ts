@@ -5,12 +5,14 @@ import { ClipMixApi } from '../../credentials/ClipMixApi.credentials';
 import { ClipMix } from '../../nodes/ClipMix/ClipMix.node';
 import { ClipMixTrigger } from '../../nodes/ClipMixTrigger/ClipMixTrigger.node';
 import { Blipix } from '../../nodes/Blipix/Blipix.node';
+import { BlipixTrigger } from '../../nodes/BlipixTrigger/BlipixTrigger.node';
 import { BlipixWaitForRender } from '../../nodes/BlipixWaitForRender/BlipixWaitForRender.node';
 import { coreNodeTypes } from '../engine/coreNodes';
 import type { RunWorkflowOptions } from '../engine';
 
 export const BLIPIX_TYPE = 'n8n-nodes-blipix-clipmix.blipix';
 export const WAIT_TYPE = 'n8n-nodes-blipix-clipmix.blipixWaitForRender';
+export const BLIPIX_TRIGGER_TYPE = 'n8n-nodes-blipix-clipmix.blipixTrigger';
 export const CLIPMIX_TYPE = 'n8n-nodes-blipix-clipmix.clipMix';
 export const CLIPMIX_TRIGGER_TYPE = 'n8n-nodes-blipix-clipmix.clipMixTrigger';
 
@@ -18,6 +20,7 @@ export const nodeTypes: RunWorkflowOptions['nodeTypes'] = {
 	...coreNodeTypes,
 	[BLIPIX_TYPE]: new Blipix(),
 	[WAIT_TYPE]: new BlipixWaitForRender(),
+	[BLIPIX_TRIGGER_TYPE]: new BlipixTrigger(),
 	[CLIPMIX_TYPE]: new ClipMix(),
 	[CLIPMIX_TRIGGER_TYPE]: new ClipMixTrigger(),
 };

@@ -4,7 +4,7 @@ import type { WaitOutputs, WaitPlan } from '../jobWait';
 import { fetchEachJob, onFailureProperty, pollProperties, waitAndSort } from '../jobWait';
 import { requireText } from '../validation';
 import type { PollSnapshot, PollSource } from '../poller';
-import { binaryPropertyProperty, maxFileSizeProperty } from '../descriptions';
+import { binaryPropertyProperty, maxBytesOf, maxFileSizeProperty } from '../descriptions';
 import { downloadVideoFile, getVideo, listVideos } from './videos';
 import type { BlipixVideo } from './types';
 import { isVideoFailed, isVideoReady } from './types';
@@ -86,11 +86,11 @@ export async function waitForRenders(ctx: IExecuteFunctions, plan: WaitPlan): Pr
 			const binary: INodeExecutionData['binary'] = {};
 			if (ctx.getNodeParameter('downloadVideo', itemIndex, true) as boolean) {
 				const field = requireText(ctx, 'binaryPropertyName', 'Put Output File in Field', itemIndex);
-				binary[field] = await downloadVideoFile(ctx, video, 'video', itemIndex);
+				binary[field] = await downloadVideoFile(ctx, video, 'video', itemIndex, maxBytesOf(ctx, itemIndex));
 			}
 			if ((ctx.getNodeParameter('downloadThumbnail', itemIndex, false) as boolean) && video.thumbnailUrl) {
 				const field = requireText(ctx, 'thumbnailPropertyName', 'Put Thumbnail in Field', itemIndex);
-				binary[field] = await downloadVideoFile(ctx, video, 'thumbnail', itemIndex);
+				binary[field] = await downloadVideoFile(ctx, video, 'thumbnail', itemIndex, maxBytesOf(ctx, itemIndex));
 			}
 			return { json: { ...video }, ...(Object.keys(binary).length ? { binary } : {}) };
 		},

@@ -1,7 +1,7 @@
-import type { IBinaryData, IExecuteFunctions } from 'n8n-workflow';
+import type { IBinaryData } from 'n8n-workflow';
 
-import { maxBytesOf } from '../descriptions';
 import { downloadToBinary } from '../download';
+import type { DownloadContext } from '../download';
 import type { ApiContext, ApiRequest } from '../transport/apiRequest';
 import { blipixApi, blipixBaseUrl, blipixRequest } from './transport';
 import type { BlipixVideo } from './types';
@@ -43,10 +43,11 @@ export async function listVideos(
 
 /** Streams a ready video's MP4 or thumbnail into binary data, named after its title. */
 export async function downloadVideoFile(
-	ctx: IExecuteFunctions,
+	ctx: DownloadContext,
 	video: BlipixVideo,
 	file: VideoFile,
 	itemIndex: number,
+	maxBytes: number,
 ): Promise<IBinaryData> {
 	const url = file === 'video' ? video.videoUrl : video.thumbnailUrl;
 	const extension = file === 'video' ? 'mp4' : (url?.match(/\.(jpe?g|png|webp)(?:\?|$)/i)?.[1] ?? 'jpg');
@@ -58,6 +59,6 @@ export async function downloadVideoFile(
 		extension,
 		itemIndex,
 		kind: file === 'video' ? 'video' : 'image',
-		maxBytes: maxBytesOf(ctx, itemIndex),
+		maxBytes,
 	});
 }

@@ -2,7 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
 import { videoIdProperty } from '../../../shared/blipix/descriptions';
-import { binaryPropertyProperty, maxFileSizeProperty } from '../../../shared/descriptions';
+import { binaryPropertyProperty, maxBytesOf, maxFileSizeProperty } from '../../../shared/descriptions';
 import { downloadVideoFile, getVideo } from '../../../shared/blipix/videos';
 import type { VideoFile } from '../../../shared/blipix/videos';
 import { isVideoReady } from '../../../shared/blipix/types';
@@ -42,6 +42,6 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 			description: `Its status is "${video.status}"${progress}. Wait until it is ready, for example with the Blipix Wait for Render node, then download it.`,
 		});
 	}
-	const binary = await downloadVideoFile(this, video, file, itemIndex);
+	const binary = await downloadVideoFile(this, video, file, itemIndex, maxBytesOf(this, itemIndex));
 	return [{ json: video, binary: { [binaryPropertyName]: binary } }];
 }

@@ -1,0 +1,292 @@
+import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
+
+import { clock } from '../../nodes/shared/clock';
+import { pollTrigger, runWorkflow } from '../engine';
+import type { EngineWorkflow } from '../engine';
+import { BLIPIX_TRIGGER_TYPE, BLIPIX_TYPE, blipixCredentials, credentialTypes, nodeTypes, singleNodeWorkflow } from '../helpers/nodes';
+import { startScaledSimulator, stopScaledSimulator } from '../helpers/simulator';
+import type { Simulator } from '../simulator';
+
+// 600 simulated seconds per real second: a 2-minute render is 0.2 s.
+const TIME_SCALE = 600;
+
+let sim: Simulator;
+
+beforeAll(async () => {
+	sim = await startScaledSimulator(TIME_SCALE, 71);
+});
+
+afterAll(async () => await stopScaledSimulator(sim));
+
+function triggerWorkflow(parameters: INodeParameters = {}): EngineWorkflow {
+	return {
+		nodes: [
+			{
+				id: 'trigger-node',
+				name: 'Blipix Trigger',
+				type: BLIPIX_TRIGGER_TYPE,
+				typeVersion: 1,
+				position: [0, 0],
+				parameters: { events: ['video.ready', 'video.failed'], ...parameters },
+				credentials: { blipixApi: { id: 'blipixApi', name: 'Blipix account' } },
+			},
+		],
+		connections: {},
+	};
+}
+
+/** One account and one active trigger on it, polled as n8n would, with its static data kept between polls. */
+function trigger(apiKey: string, parameters: INodeParameters = {}) {
+	const staticData: IDataObject = {};
+	const workflow = triggerWorkflow(parameters);
+	const poll = async (extra: { mode?: 'trigger' | 'manual'; activating?: boolean } = {}) =>
+		await pollTrigger({
+			workflow,
+			triggerNode: 'Blipix Trigger',
+			staticData,
+			nodeTypes,
+			credentialTypes,
+			credentials: blipixCredentials(sim.blipix.baseUrl, apiKey),
+			...extra,
+		});
+	return { staticData, poll, activate: async () => await poll({ activating: true }) };
+}
+
+async function createVideos(apiKey: string, prompts: string[], parameters: INodeParameters = {}): Promise<string[]> {
+	const { json, error } = await runWorkflow({
+		workflow: singleNodeWorkflow(
+			BLIPIX_TYPE,
+			{ resource: 'video', operation: 'create', prompt: '={{ $json.prompt }}', voice: 'alloy', checkCredits: false, ...parameters },
+			prompts.map((prompt) => ({ prompt })),
+		),
+		nodeTypes,
+		credentialTypes,
+		credentials: blipixCredentials(sim.blipix.baseUrl, apiKey),
+	});
+	expect(error).toBeUndefined();
+	return json('Node').map((video) => video.id as string);
+}
+
+const sleepSim = async (simSeconds: number) => await new Promise((resolve) => setTimeout(resolve, (simSeconds * 1000) / TIME_SCALE));
+const emittedIds = (emitted: INodeExecutionData[][][]) => emitted.map((run) => run[0].map((item) => item.json.id as string));
+const listRequests = (apiKey: string) => sim.blipix.stats(apiKey).byRoute['GET /videos'] ?? 0;
+
+describe('Blipix Trigger', () => {
+	it('records what exists on activation and emits nothing then', async () => {
+		const apiKey = sim.blipix.createAccount({ credits: 1000 });
+		await createVideos(apiKey, ['old one [render:30]', 'old two [render:30]']);
+		await sleepSim(60);
+		const { activate, staticData } = trigger(apiKey);
+		const first = await activate();
+		expect(first.emitted).toEqual([]);
+		expect(first.returned).toBeNull();
+		expect(staticData.cursor).toMatchObject({ baselineAt: expect.any(Number) });
+	});
+
+	it('emits each ready and each failed video once, in its own execution, across many polls', async () => {
+		const apiKey = sim.blipix.createAccount({ credits: 1000 });
+		const { activate, poll } = trigger(apiKey);
+		await activate();
+		const ids = await createVideos(apiKey, ['a [render:60]', 'b [render:120]', 'c [fail][render:90]', 'd [never]']);
+		const seen: string[][] = [];
+		for (let i = 0; i < 12; i++) {
+			await sleepSim(20);
+			seen.push(...emittedIds((await poll()).emitted));
+		}
+		expect(seen.every((run) => run.length === 1)).toBe(true);
+		expect(seen.flat().sort()).toEqual(ids.slice(0, 3).sort());
+		const last = await poll();
+		expect(last.emitted).toEqual([]);
+	});
+
+	it('puts the event, the full video and when it was detected on each item', async () => {
+		const apiKey = sim.blipix.createAccount({ credits: 1000 });
+		const { activate, poll } = trigger(apiKey, { options: { downloadVideo: true } });
+		await activate();
+		const [ready, failed] = await createVideos(apiKey, ['ok [render:30]', 'bad [fail][render:30]']);
+		await sleepSim(60);
+		const result = await poll();
+		const items = result.emitted.map((run) => run[0][0]);
+		const byId = Object.fromEntries(items.map((item) => [item.json.id, item]));
+		expect(byId[ready].json).toMatchObject({ event: 'video.ready', renderStatus: 'completed', script: expect.any(String), detectedAt: expect.any(String) });
+		expect(byId[failed].json).toMatchObject({ event: 'video.failed', status: 'failed' });
+		expect(byId[ready].binary?.data.mimeType).toBe('video/mp4');
+		expect(byId[failed].binary).toBeUndefined();
+	});
+
+	it('downloads the exact MP4 bytes the simulator serves', async () => {
+		const apiKey = sim.blipix.createAccount({ credits: 1000 });
+		const staticData: IDataObject = {};
+		const workflow = triggerWorkflow({ options: { downloadVideo: true } });
+		const options = { workflow, triggerNode: 'Blipix Trigger', staticData, nodeTypes, credentialTypes, credentials: blipixCredentials(sim.blipix.baseUrl, apiKey) };
+		await pollTrigger({ ...options, activating: true });
+		const [id] = await createVideos(apiKey, ['bytes [render:30]']);
+		await sleepSim(60);
+		const { runs } = await pollTrigger({ ...options, startWorkflow: true });
+		expect(runs).toHaveLength(1);
+		expect((await runs[0].binary('Blipix Trigger', 0, 'data')).equals(sim.blipix.videoFile(id))).toBe(true);
+	});
+
+	it('in manual mode returns the newest finished video and leaves the cursor alone', async () => {
+		const apiKey = sim.blipix.createAccount({ credits: 1000 });
+		const { activate, poll, staticData } = trigger(apiKey);
+		await activate();
+		const before = JSON.stringify(staticData);
+		const [older, newer] = await createVideos(apiKey, ['first [render:30]', 'second [render:30]']);
+		await sleepSim(60);
+		const manual = await poll({ mode: 'manual' });
+		expect(manual.returned?.[0].map((item) => item.json.id)).toEqual([newer]);
+		expect(JSON.stringify(staticData)).toBe(before);
+		const production = await poll();
+		expect(emittedIds(production.emitted).flat().sort()).toEqual([older, newer].sort());
+	});
+
+	it('emits nothing twice when polls overlap or repeat', async () => {
+		const apiKey = sim.blipix.createAccount({ credits: 1000 });
+		const { activate, poll } = trigger(apiKey);
+		await activate();
+		const ids = await createVideos(apiKey, Array.from({ length: 6 }, (_, i) => `o${i} [render:30]`));
+		await sleepSim(60);
+		const together = await Promise.all([poll(), poll(), poll()]);
+		const again = await poll();
+		const all = [...together, again].flatMap((result) => emittedIds(result.emitted).flat());
+		expect(all.sort()).toEqual([...ids].sort());
+	});
+
+	it('still emits a video that left the newest 100 before it finished, by looking it up', async () => {
+		const apiKey = sim.blipix.createAccount({ credits: 5000 });
+		const { activate, poll } = trigger(apiKey);
+		await activate();
+		const [slow] = await createVideos(apiKey, ['slow one [render:600]']);
+		await poll();
+		await createVideos(apiKey, Array.from({ length: 110 }, (_, i) => `filler ${i} [never]`));
+		await sleepSim(660);
+		const before = sim.blipix.stats(apiKey).byRoute['GET /videos/:id'] ?? 0;
+		const result = await poll();
+		expect(emittedIds(result.emitted).flat()).toEqual([slow]);
+		expect((sim.blipix.stats(apiKey).byRoute['GET /videos/:id'] ?? 0) - before).toBeLessThanOrEqual(2);
+	});
+
+	it('costs one list request per poll, whatever the number of videos', async () => {
+		const apiKey = sim.blipix.createAccount({ credits: 5000 });
+		const { activate, poll } = trigger(apiKey, { options: { fetchDetails: false } });
+		await activate();
+		await createVideos(apiKey, Array.from({ length: 40 }, (_, i) => `many ${i} [render:${30 + i}]`));
+		const before = sim.blipix.stats(apiKey).requests;
+		for (let i = 0; i < 5; i++) await poll();
+		expect(listRequests(apiKey)).toBeGreaterThanOrEqual(6);
+		expect(sim.blipix.stats(apiKey).requests - before).toBe(5);
+	});
+
+	it('loses nothing through a 429 storm or 5xx blips: a failed poll keeps the cursor, the next catches up', async () => {
+		const apiKey = sim.blipix.createAccount({ credits: 1000 });
+		const { activate, poll, staticData } = trigger(apiKey);
+		await activate();
+		const ids = await createVideos(apiKey, ['storm a [render:30]', 'storm b [render:30]']);
+		await sleepSim(60);
+		const cursor = JSON.stringify(staticData.cursor);
+		sim.blipix.failNext(500, 429);
+		const stormy = await poll();
+		expect(stormy.emitted).toEqual([]);
+		expect(stormy.emittedErrors).toEqual([]);
+		expect(JSON.stringify(staticData.cursor)).toBe(cursor);
+		sim.blipix.reset();
+		sim.blipix.failNext(3, 503);
+		const after = await poll();
+		expect(emittedIds(after.emitted).flat().sort()).toEqual([...ids].sort());
+	});
+
+	it('stops watching a video once emitted, even when an overlapping poll saved an older cursor', async () => {
+		const apiKey = sim.blipix.createAccount({ credits: 1000 });
+		const { activate, poll, staticData } = trigger(apiKey);
+		await activate();
+		const [id] = await createVideos(apiKey, ['watched [render:90]']);
+		await poll();
+		expect(staticData.cursor).toMatchObject({ watched: { [id]: expect.any(Object) } });
+		const loadedByTheOverlappingPoll = structuredClone(staticData);
+		await sleepSim(120);
+		expect(emittedIds((await poll()).emitted).flat()).toEqual([id]);
+		const overlapping = await pollTrigger({
+			workflow: triggerWorkflow(),
+			triggerNode: 'Blipix Trigger',
+			staticData: loadedByTheOverlappingPoll,
+			nodeTypes,
+			credentialTypes,
+			credentials: blipixCredentials(sim.blipix.baseUrl, apiKey),
+		});
+		expect(overlapping.emitted).toEqual([]);
+		expect((loadedByTheOverlappingPoll.cursor as IDataObject).watched).toEqual({});
+	});
+
+	it('emits a quick video created right after activation even when n8n’s clock runs ahead of Blipix’s', async () => {
+		const apiKey = sim.blipix.createAccount({ credits: 1000 });
+		const { activate, poll } = trigger(apiKey);
+		clock.follow(TIME_SCALE, sim.simNow() + 120_000);
+		try {
+			await activate();
+			const [id] = await createVideos(apiKey, ['quick [fail][render:20]']);
+			await sleepSim(40);
+			expect(emittedIds((await poll()).emitted).flat()).toEqual([id]);
+		} finally {
+			clock.follow(TIME_SCALE, sim.simNow());
+		}
+	});
+
+	it('applies the events and filters', async () => {
+		const apiKey = sim.blipix.createAccount({ credits: 1000 });
+		const { activate, poll } = trigger(apiKey, { events: ['video.ready'], filters: { aspectRatios: ['16:9'], titleContains: 'promo' } });
+		await activate();
+		const [wide] = await createVideos(apiKey, ['Spring PROMO [render:30]'], { aspectRatio: '16:9' });
+		await createVideos(apiKey, ['Spring promo [render:30]'], { aspectRatio: '9:16' });
+		await createVideos(apiKey, ['Other [render:30]', 'promo broken [fail][render:30]'], { aspectRatio: '16:9' });
+		await sleepSim(60);
+		expect(emittedIds((await poll()).emitted).flat()).toEqual([wide]);
+	});
+
+	it('fails activation with a bad key, and reports a key refused later as a failed execution', async () => {
+		const { activate } = trigger('blx_not_a_real_key_00000000000000000000000');
+		await expect(activate()).rejects.toThrow('Blipix rejected the API key');
+
+		const apiKey = sim.blipix.createAccount();
+		const { activate: activateGood, poll } = trigger(apiKey);
+		await activateGood();
+		sim.blipix.failNext(1, 401);
+		const refused = await poll();
+		expect(refused.emittedErrors.map((error) => error.message)).toEqual(['Blipix rejected the API key']);
+	});
+});
+
+describe('examples/scheduled-posting-*.json', () => {
+	it('workflow 1 creates the day’s videos and ends; workflow 2 starts once per video as each is ready', async () => {
+		/* eslint-disable @typescript-eslint/no-require-imports */
+		const create = require('../../examples/scheduled-posting-1-create.json') as EngineWorkflow;
+		const post = require('../../examples/scheduled-posting-2-post.json') as EngineWorkflow;
+		/* eslint-enable @typescript-eslint/no-require-imports */
+		const apiKey = sim.blipix.createAccount({ credits: 1000 });
+		const engine = { nodeTypes, credentialTypes, credentials: blipixCredentials(sim.blipix.baseUrl, apiKey) };
+		const staticData: IDataObject = {};
+		const poll = async (activating = false) =>
+			await pollTrigger({ ...engine, workflow: post, triggerNode: 'When a Video Is Ready', staticData, activating, startWorkflow: true });
+
+		await poll(true);
+		const created = await runWorkflow({ ...engine, workflow: create });
+		expect(created.error).toBeUndefined();
+		const ids = created.json('Create Video').map((video) => video.id as string);
+		expect(ids).toHaveLength(2);
+
+		const runs = [];
+		for (let minute = 0; minute < 20 && runs.length < ids.length; minute++) {
+			await sleepSim(60);
+			runs.push(...(await poll()).runs);
+		}
+		expect(runs.map((run) => run.json('When a Video Is Ready').map((video) => video.id))).toEqual(
+			expect.arrayContaining(ids.map((id) => [id])),
+		);
+		for (const run of runs) {
+			expect(run.error).toBeUndefined();
+			const id = run.json('When a Video Is Ready')[0].id as string;
+			// The disabled YouTube node passes the item on, MP4 and all.
+			expect((await run.binary('Upload to YouTube', 0, 'data')).equals(sim.blipix.videoFile(id))).toBe(true);
+		}
+	});
+});
