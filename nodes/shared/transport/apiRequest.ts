@@ -189,7 +189,8 @@ export async function apiRequest<T = IDataObject>(
 			noAnswer.context.unconfirmed = retry === 'once';
 			throw withReplayHint(noAnswer, request);
 		}
-		answered?.();
+		// A 429 was refused unprocessed: the server did not count it against the key.
+		answered?.(response.statusCode === 429 ? 'refused' : 'answered');
 		response.body = asObject(response.body);
 
 		budget?.observe(
