@@ -8,11 +8,19 @@
  * 2. Download of a 1 GiB body: our streaming path into n8n binary data (filesystem mode)
  *    versus reading the whole body into a buffer, with a plain stream-to-file copy as the ceiling.
  * 3. ClipMix Trigger: deliveries per second through signature verification and
- *    de-duplication, and the de-duplication store's size after 100,000 events, against a
- *    store that remembers everything.
+ *    de-duplication, and the de-duplication store's size after 100,000 events, against 0.1's
+ *    array of the last 1,000 keys and a store that remembers everything.
+ *    BENCH_ONLY=clipmix-trigger runs only it and replaces only its section of bench/RESULTS.md.
  * 4. Soak: 1,000 Blipix videos and 1,000 ClipMix jobs through the real engine against APIs
  *    that fail at random (test/helpers/soak.ts), against a client that does no recovery.
  *
+ * 5. Blipix Trigger (bench/triggerScale.ts): a simulated day, 500 videos from 5 workflows, the
+ *    trigger polled every minute, against Create with its Wait for Render switch on.
+ *
+ * 6. Queue mode (bench/queueSection.ts): 1, 2, 4 and 8 worker processes on one key, our budget
+ *    against the naive per-process one. BENCH_ONLY=queue runs only it.
+ *
+ * BENCH_ONLY=blipix-trigger runs only section 5 and replaces only its section of bench/RESULTS.md.
  * BENCH_ONLY=soak runs only the soak and replaces only its section of bench/RESULTS.md
  * (for iterating on the soak without the two minutes of the other sections).
  */
@@ -31,6 +39,9 @@ import { deliverWebhook, engineRoot, runWorkflow } from '../test/engine';
 import type { EngineWorkflow } from '../test/engine';
 import { SOAK_FAULTS, SOAK_ITEMS, runName, runSoak } from '../test/helpers/soak';
 import type { SoakOptions, SoakReport, SoakRow } from '../test/helpers/soak';
+import { BLIPIX_TRIGGER_ONLY, benchBlipixTrigger, blipixTriggerSection, withBlipixTriggerSection } from './triggerScale';
+// Queue mode (bench/queueSection.ts): 1–8 worker processes on one key; BENCH_ONLY=queue runs only it.
+import { QUEUE_ONLY, benchQueue, queueSection, withQueueSection } from './queueSection';
 import { startSimulator } from '../test/simulator';
 import type { Simulator } from '../test/simulator';
 
@@ -265,66 +276,134 @@ async function benchDownloads(): Promise<DownloadResult[]> {
 
 interface TriggerResult { approach: string; events: number; perSecond: number; storeKeys: number; storeKiB: number }
 
-/** 100,000 distinct signed events, each delivered once, with one in ten redelivered. */
-function signedEvents(count: number, secret: string) {
+/** Signed events, event i stamped `at(i)` (ms epoch). */
+function signedEvents(count: number, secret: string, at: (i: number) => number) {
 	return Array.from({ length: count }, (_, i) => {
 		const rawBody = Buffer.from(
-			JSON.stringify({ id: `evt_${i}`, type: 'job.completed', created_at: '2026-05-01T00:00:00Z', data: { id: `mus_${i}`, service: 'music', status: 'completed', result_url: `https://cdn.example.com/${i}.m4a` } }),
+			JSON.stringify({ id: `evt_${i}`, type: 'job.completed', created_at: new Date(at(i)).toISOString(), data: { id: `mus_${i}`, service: 'music', status: 'completed', result_url: `https://cdn.example.com/${i}.m4a` } }),
 		);
-		return { rawBody, signature: `sha256=${createHmac('sha256', secret).update(rawBody).digest('hex')}` };
+		return { rawBody, signature: `sha256=${createHmac('sha256', secret).update(rawBody).digest('hex')}`, at: at(i) };
 	});
 }
 
+/**
+ * 100,000 distinct signed events, each delivered once, with one in ten redelivered at once. Each
+ * store row runs what the trigger's webhook() runs for its store: HMAC over the raw bytes, parse,
+ * (ours) the event-time check, and the lookup; every event must start exactly one run.
+ */
+const CLIPMIX_TRIGGER_HEADING = '## ClipMix Trigger: verification and de-duplication';
+/** BENCH_ONLY=clipmix-trigger runs only section 3 and replaces only its section of bench/RESULTS.md. */
+const CLIPMIX_TRIGGER_ONLY = 'clipmix-trigger';
+
+function clipmixTriggerSection(trigger: TriggerResult[]): string[] {
+	return [
+		CLIPMIX_TRIGGER_HEADING,
+		'',
+		table(
+			['approach', 'deliveries', 'deliveries/s', 'store keys', 'store size'],
+			trigger.map((t) => [t.approach, t.events, Math.round(t.perSecond), t.storeKeys, `${t.storeKiB.toFixed(0)} KiB`]),
+		),
+		'',
+		'100,000 distinct signed events, one in ten delivered twice (110,000 deliveries); each is HMAC-checked over its raw bytes, parsed, and looked up in the store. Ours also reads and checks the event\'s signed time, and keeps each key until that time + Max Event Age (24 h), at most 10,000 keys: its size follows one day of traffic, not the number of events ever seen. The last row runs the node\'s whole webhook() through n8n-core for 10,000 deliveries, where building the workflow and copying its static data per request dominate; that copy grows with the store.',
+		`(ClipMix Trigger section run on ${new Date().toISOString().slice(0, 10)}.)`,
+		'',
+	];
+}
+
 async function benchTrigger(): Promise<TriggerResult[]> {
+	const { emitOnceScope, emitOnceStore } = dist('nodes/shared/emitOnce.js');
+	const { now: clockNow } = dist('nodes/shared/clock.js').clock as { now(): number };
 	const secret = 'whsec_bench';
 	const EVENTS = 100_000;
-	const events = signedEvents(EVENTS, secret);
-	const deliveries = events.flatMap((event, i) => (i % 10 === 0 ? [event, event] : [event]));
+	const DAY = 86_400_000;
+	const T0 = Date.UTC(2026, 0, 1);
+	const twice = <T>(events: T[]) => events.flatMap((event, i) => (i % 10 === 0 ? [event, event] : [event]));
+	// A month of traffic (3,333 events a day, 26 s apart), and a burst (1,000 a second) that fills the store's cap.
+	const month = twice(signedEvents(EVENTS, secret, (i) => T0 + (i * 30 * DAY) / EVENTS));
+	const burst = twice(signedEvents(EVENTS, secret, (i) => T0 + i));
 	const results: TriggerResult[] = [];
 	const size = (store: object) => Buffer.byteLength(JSON.stringify(store)) / 1024;
+	const elapsed = (begin: bigint) => Number(process.hrtime.bigint() - begin) / 1e9;
+	const keyOf = (rawBody: Buffer, signature: string) => {
+		if (webhooks.checkSignature(rawBody, signature, secret)) throw new Error('bad signature');
+		const payload = JSON.parse(rawBody.toString('utf8'));
+		const event = webhooks.readEvent(payload);
+		return { payload, event, key: webhooks.deliveryKey(event, rawBody) as string };
+	};
 
-	// The trigger's own verification and de-duplication, as its webhook() runs them.
-	const store: Record<string, unknown> = {};
+	// 0.1's store: an array of the last 1,000 keys, looked up with includes().
+	const last: string[] = [];
 	let started = 0;
 	let begin = process.hrtime.bigint();
-	for (const { rawBody, signature } of deliveries) {
-		if (webhooks.checkSignature(rawBody, signature, secret)) throw new Error('bad signature');
-		const event = webhooks.readEvent(JSON.parse(rawBody.toString('utf8')), undefined);
-		if (webhooks.rememberDelivery(store, webhooks.deliveryKey(event), 1000)) started++;
+	for (const { rawBody, signature } of month) {
+		const { key } = keyOf(rawBody, signature);
+		if (last.includes(key)) continue;
+		last.push(key);
+		if (last.length > 1000) last.splice(0, last.length - 1000);
+		started++;
 	}
-	let seconds = Number(process.hrtime.bigint() - begin) / 1e9;
-	if (started !== EVENTS) throw new Error(`started ${started} workflows for ${EVENTS} events`);
-	results.push({ approach: 'ours: verify + de-duplicate, last 1,000 kept', events: deliveries.length, perSecond: deliveries.length / seconds, storeKeys: (store.seenDeliveries as string[]).length, storeKiB: size(store) });
+	let seconds = elapsed(begin);
+	if (started !== EVENTS) throw new Error(`0.1: started ${started} workflows for ${EVENTS} events`);
+	results.push({ approach: 'old (0.1): verify + array of the last 1,000 keys (a replay after 1,000 others runs again)', events: month.length, perSecond: month.length / seconds, storeKeys: last.length, storeKiB: size({ seenDeliveries: last }) });
 
 	// The naive store: remember every key forever.
 	const everything = new Set<string>();
 	begin = process.hrtime.bigint();
-	for (const { rawBody, signature } of deliveries) {
-		if (webhooks.checkSignature(rawBody, signature, secret)) throw new Error('bad signature');
-		everything.add(webhooks.deliveryKey(webhooks.readEvent(JSON.parse(rawBody.toString('utf8')), undefined)));
-	}
-	seconds = Number(process.hrtime.bigint() - begin) / 1e9;
-	results.push({ approach: 'naive: verify + remember every key (a Set)', events: deliveries.length, perSecond: deliveries.length / seconds, storeKeys: everything.size, storeKiB: size({ seenDeliveries: [...everything] }) });
+	for (const { rawBody, signature } of month) everything.add(keyOf(rawBody, signature).key);
+	seconds = elapsed(begin);
+	results.push({ approach: 'naive: verify + remember every key (a Set, grows forever)', events: month.length, perSecond: month.length / seconds, storeKeys: everything.size, storeKiB: size({ seenDeliveries: [...everything] }) });
 
-	// The whole webhook() call in n8n-core's WebhookContext, as our engine builds it per request.
+	// Ours: the emit-once store in the node's static data, with the trigger's own limits.
+	const ours = (deliveries: typeof month, label: string) => {
+		const staticData: Record<string, unknown> = {};
+		const scope = emitOnceScope(`bench-${label}`, { id: 't', name: 'ClipMix Trigger' });
+		const options = { maxAgeMs: webhooks.DEFAULT_MAX_EVENT_AGE_HOURS * 3_600_000 + webhooks.CLOCK_SKEW_MS, maxEntries: webhooks.REMEMBERED_EVENTS, field: webhooks.STORE_FIELD };
+		let ran = 0;
+		const start = process.hrtime.bigint();
+		for (const { rawBody, signature, at } of deliveries) {
+			const now = at + 1000; // received a second after it was sent
+			const { payload, event, key } = keyOf(rawBody, signature);
+			const store = emitOnceStore(staticData, scope, options);
+			const time = webhooks.eventTime(payload, event.job);
+			const limits = { maxAgeMs: webhooks.DEFAULT_MAX_EVENT_AGE_HOURS * 3_600_000, skewMs: webhooks.CLOCK_SKEW_MS, forgottenThrough: store.forgottenThrough };
+			if (time === undefined || webhooks.checkEventTime(time, now, limits)) throw new Error(`${label}: event refused`);
+			if (store.claim(key, now)) ran++;
+		}
+		const s = elapsed(start);
+		if (ran !== EVENTS) throw new Error(`${label}: started ${ran} workflows for ${EVENTS} events`);
+		const kept = Object.keys((staticData[webhooks.STORE_FIELD] as { seen: object }).seen).length;
+		return { perSecond: deliveries.length / s, storeKeys: kept, storeKiB: size(staticData) };
+	};
+	results.push({ approach: 'ours: verify + event time + emit-once store (24 h, ≤ 10,000 keys), a month at 3,333 events a day', events: month.length, ...ours(month, 'month') });
+	results.push({ approach: 'ours: the same, all 100,000 events within 100 s (the 10,000-key cap reached)', events: burst.length, ...ours(burst, 'burst') });
+
+	// The whole webhook() call in n8n-core's WebhookContext, as our engine builds it per request:
+	// 10,000 deliveries of events stamped now, so the store grows to 9,091 keys, and n8n's per-request
+	// copy of static data grows with it.
 	const staticData = {};
 	const workflow: EngineWorkflow = {
 		nodes: [{ id: 't', name: 'ClipMix Trigger', type: 'bench.trigger', typeVersion: 1, position: [0, 0], parameters: {}, credentials: { clipMixApi: { id: 'c', name: 'c' } } }],
 		connections: {},
 	};
-	const sample = deliveries.slice(0, 10_000);
+	const stampedNow = clockNow();
+	const sample = twice(signedEvents(Math.ceil(10_000 / 1.1), secret, () => stampedNow)).slice(0, 10_000);
+	started = 0;
 	begin = process.hrtime.bigint();
 	for (const { rawBody, signature } of sample) {
-		await deliverWebhook({
+		const delivery = await deliverWebhook({
 			workflow, triggerNode: 'ClipMix Trigger', staticData, startWorkflow: false,
 			nodeTypes: { 'bench.trigger': new ClipMixTrigger() }, credentialTypes: [new ClipMixApi()],
 			credentials: { clipMixApi: { apiKey: 'sk_live_bench', webhookSecret: secret, baseUrl: 'http://127.0.0.1:9' } },
 			request: { headers: { 'x-clipmix-signature': signature }, rawBody },
 		});
+		if (delivery.statusCode !== 200) throw new Error(`engine: ${delivery.statusCode} ${JSON.stringify(delivery.body)}`);
+		if (delivery.started) started++;
 	}
-	seconds = Number(process.hrtime.bigint() - begin) / 1e9;
-	const seen = (staticData as Record<string, { seenDeliveries: string[] }>)['node:ClipMix Trigger'].seenDeliveries;
-	results.push({ approach: 'whole webhook() in WebhookContext (engine, per request: new Workflow, static data as JSON)', events: sample.length, perSecond: sample.length / seconds, storeKeys: seen.length, storeKiB: size(staticData) });
+	seconds = elapsed(begin);
+	const distinct = new Set(sample.map((d) => d.rawBody.toString())).size;
+	if (started !== distinct) throw new Error(`engine: started ${started} workflows for ${distinct} events`);
+	const seen = (staticData as Record<string, Record<string, { seen: object }>>)['node:ClipMix Trigger'][webhooks.STORE_FIELD].seen;
+	results.push({ approach: 'whole webhook() in WebhookContext (engine, per request: new Workflow, static data as JSON)', events: sample.length, perSecond: sample.length / seconds, storeKeys: Object.keys(seen).length, storeKiB: size(staticData) });
 	return results;
 }
 
@@ -395,6 +474,33 @@ function table(header: string[], rows: Array<Array<string | number>>): string {
 }
 
 async function main() {
+	if (process.env.BENCH_ONLY === QUEUE_ONLY) {
+		const section = queueSection(await benchQueue(), table).join('\n');
+		console.log(`\n${section}`);
+		writeFileSync(RESULTS, withQueueSection(readFileSync(RESULTS, 'utf8'), section, SOAK_HEADING));
+		console.log('[bench] queue-mode section written to bench/RESULTS.md');
+		return;
+	}
+	if (process.env.BENCH_ONLY === BLIPIX_TRIGGER_ONLY) {
+		console.log('[bench] Blipix Trigger: a simulated day of 500 videos…');
+		const section = blipixTriggerSection(await benchBlipixTrigger(), table).join('\n');
+		console.log(`\n${section}`);
+		writeFileSync(RESULTS, withBlipixTriggerSection(readFileSync(RESULTS, 'utf8'), section, SOAK_HEADING));
+		console.log('[bench] Blipix Trigger section written to bench/RESULTS.md');
+		return;
+	}
+	if (process.env.BENCH_ONLY === CLIPMIX_TRIGGER_ONLY) {
+		console.log('[bench] ClipMix Trigger deliveries…');
+		const section = clipmixTriggerSection(await benchTrigger()).join('\n');
+		console.log(`\n${section}`);
+		const results = readFileSync(RESULTS, 'utf8');
+		const start = results.indexOf(CLIPMIX_TRIGGER_HEADING);
+		const end = start < 0 ? -1 : results.indexOf('\n## ', start + 1);
+		if (start < 0 || end < 0) throw new Error(`bench/RESULTS.md has no "${CLIPMIX_TRIGGER_HEADING}" section to replace`);
+		writeFileSync(RESULTS, `${results.slice(0, start)}${section.trimEnd()}\n${results.slice(end)}`);
+		console.log('[bench] ClipMix Trigger section written to bench/RESULTS.md');
+		return;
+	}
 	if (process.env.BENCH_ONLY === 'soak') {
 		const section = soakSection(await benchSoak()).join('\n');
 		console.log(`\n${section}`);
@@ -419,6 +525,10 @@ async function main() {
 	const trigger = await benchTrigger();
 	console.log(`[bench] soak: ${SOAK.itemsPerApi} videos and ${SOAK.itemsPerApi} jobs against failing APIs…`);
 	const soak = await benchSoak();
+	console.log('[bench] Blipix Trigger: a simulated day of 500 videos…');
+	const blipixTrigger = await benchBlipixTrigger();
+	console.log('[bench] queue mode: 1–8 worker processes on one key…');
+	const queue = await benchQueue();
 
 	const pollTable = table(
 		['N', 'approach', 'requests', 'cycles', 'req/cycle', 'req/cycle beyond 1 per video', 'peak req/min', '429s', 'max delay', 'avg delay', 'sim time', 'wall', 'all ready'],
@@ -450,15 +560,9 @@ async function main() {
 		'',
 		'RSS is sampled every 5 ms in the n8n process; the server runs in a child process. The two streaming rows are the best of three alternating rounds (disk write speed drifts as the page cache fills); RSS growth is of that round.',
 		'',
-		'## ClipMix Trigger: verification and de-duplication',
-		'',
-		table(
-			['approach', 'deliveries', 'deliveries/s', 'store keys', 'store size'],
-			trigger.map((t) => [t.approach, t.events, Math.round(t.perSecond), t.storeKeys, `${t.storeKiB.toFixed(0)} KiB`]),
-		),
-		'',
-		'100,000 distinct signed events, one in ten delivered twice (110,000 deliveries); each is HMAC-checked over its raw bytes, parsed, and looked up in the store. The last row runs the node\'s whole webhook() through n8n-core for the first 10,000, where building the workflow and copying its static data per request dominate.',
-		'',
+		...clipmixTriggerSection(trigger),
+		...blipixTriggerSection(blipixTrigger, table),
+		...queueSection(queue, table),
 		...soakSection(soak),
 	].join('\n');
 	console.log(`\n${report}`);
