@@ -8,6 +8,7 @@ import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workf
 
 import { clock } from '../../nodes/shared/clock';
 import { deliverWebhook, runWorkflow } from '../engine';
+import type { EngineCredentials } from '../engine';
 import {
 	BLIPIX_TYPE,
 	CLIPMIX_TRIGGER_TYPE,
@@ -38,23 +39,15 @@ async function withServer(options: Omit<SimulatorOptions, 'timeScale'>, test: (s
 
 type Chain = Parameters<typeof chainWorkflow>[1];
 
-async function runBlipix(sim: Simulator, apiKey: string, items: IDataObject[], chain: Chain) {
-	return await runWorkflow({
-		workflow: chainWorkflow(items, chain),
-		nodeTypes,
-		credentialTypes,
-		credentials: blipixCredentials(sim.blipix.baseUrl, apiKey),
-	});
+/** The chain after a Manual Trigger with these items, with the credential of the API it calls. */
+async function runChain(credentials: EngineCredentials, items: IDataObject[], chain: Chain) {
+	return await runWorkflow({ workflow: chainWorkflow(items, chain), nodeTypes, credentialTypes, credentials });
 }
 
-async function runClipMix(sim: Simulator, apiKey: string, items: IDataObject[], chain: Chain) {
-	return await runWorkflow({
-		workflow: chainWorkflow(items, chain),
-		nodeTypes,
-		credentialTypes,
-		credentials: clipMixCredentials(sim.clipmix.baseUrl, apiKey),
-	});
-}
+const runBlipix = async (sim: Simulator, apiKey: string, items: IDataObject[], chain: Chain) =>
+	await runChain(blipixCredentials(sim.blipix.baseUrl, apiKey), items, chain);
+const runClipMix = async (sim: Simulator, apiKey: string, items: IDataObject[], chain: Chain) =>
+	await runChain(clipMixCredentials(sim.clipmix.baseUrl, apiKey), items, chain);
 
 const blipix = (parameters: INodeParameters) => ({ name: 'Blipix', type: BLIPIX_TYPE, parameters });
 const clipMix = (parameters: INodeParameters) => ({ name: 'ClipMix', type: CLIPMIX_TYPE, parameters });
