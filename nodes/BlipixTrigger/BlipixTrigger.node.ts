@@ -114,8 +114,9 @@ export class BlipixTrigger implements INodeType {
 					description: 'Whether to read each emitted video by ID (one request) for its script, audio URL and render progress',
 				},
 				maxFileSizeProperty,
-				binaryPropertyProperty,
-				{ ...binaryPropertyProperty, displayName: 'Put Thumbnail in Field', name: 'thumbnailPropertyName', default: 'thumbnail' },
+				// Not required inside a collection: n8n would report an option the user never added as missing.
+				{ ...binaryPropertyProperty, required: false },
+				{ ...binaryPropertyProperty, required: false, displayName: 'Put Thumbnail in Field', name: 'thumbnailPropertyName', default: 'thumbnail' },
 			]),
 		],
 	};

@@ -2,9 +2,10 @@
  * What a user meets in the n8n editor, outside any one API call: action names, Custom API
  * Call, what a Ready item shows, the trigger's activation step, and package.json's entry points.
  */
-import { existsSync, readFileSync } from 'fs';
+import { existsSync, readFileSync, readdirSync } from 'fs';
 import { join } from 'path';
-import type { IHookFunctions, INodeProperties } from 'n8n-workflow';
+import type { IHookFunctions, INode, INodeProperties, INodeType } from 'n8n-workflow';
+import { NodeHelpers } from 'n8n-workflow';
 
 import { ClipMix } from '../../nodes/ClipMix/ClipMix.node';
 import { ClipMixTrigger } from '../../nodes/ClipMixTrigger/ClipMixTrigger.node';
@@ -70,6 +71,22 @@ describe('the editor', () => {
 		expect(ready).toHaveLength(1);
 		expect(ready[0].json).toMatchObject({ status: 'ready', renderStatus: 'completed' });
 		expect(ready[0].json).not.toHaveProperty('message');
+	});
+});
+
+describe('the examples', () => {
+	it('have no parameter issues, which would stop n8n from activating or running them', () => {
+		const files = readdirSync(join(ROOT, 'examples')).filter((file) => file.endsWith('.json'));
+		expect(files.length).toBeGreaterThanOrEqual(6);
+		for (const file of files) {
+			const workflow = JSON.parse(readFileSync(join(ROOT, 'examples', file), 'utf8')) as { nodes: INode[] };
+			for (const node of workflow.nodes) {
+				const nodeType = nodeTypes[node.type] as INodeType | undefined;
+				if (!nodeType || !node.type.startsWith('n8n-nodes-blipix-clipmix.')) continue;
+				const issues = NodeHelpers.getNodeParametersIssues(nodeType.description.properties, node, nodeType.description);
+				expect({ file, node: node.name, issues }).toEqual({ file, node: node.name, issues: null });
+			}
+		}
 	});
 });
 
