@@ -9,7 +9,11 @@
  * 1. (npm run build ran before this script) `npm pack`, then the tarball is installed into
  *    <user folder>/.n8n/nodes the way n8n's Community Nodes installer does it (scripts/dev/install.ts).
  * 2. n8n and its Node are installed into the runtime folder on first use (scripts/dev/runtime.ts).
- * 3. The simulator starts on 127.0.0.1:<sim-port> (CDN on the next port), at 60x speed.
+ * 3. The simulator starts on 127.0.0.1:<sim-port> (CDN on the next port), at 60x speed, with its
+ *    timestamps in wall-clock time (`wallClockTimestamps`): n8n's clock, and so the package's, runs at
+ *    real speed, and the ClipMix Trigger refuses events stamped ahead of it (at 60x the simulated clock
+ *    is an hour ahead after a minute), while the Blipix Trigger would take videos finished before its
+ *    activation for new ones.
  * 4. n8n starts on http://localhost:<port> with N8N_USER_FOLDER=<user folder> (also its HOME, so
  *    files nodes write go to <user folder>/.n8n-files).
  * 5. Through n8n's REST API: the owner account (printed below), the Blipix and ClipMix credentials
@@ -65,7 +69,8 @@ const USAGE = `Usage: npm run dev -- [options]
                     1 = n8n ${N8N_RELEASES[1].n8nVersion} under Node ${N8N_RELEASES[1].nodeVersion}
   --port N          n8n editor port (default 5678; the task runner broker uses N+1)
   --sim-port N      simulator API port (default 4010; its CDN uses N+1)
-  --time-scale X    simulator speed (default 60: a 3-minute render takes 3 seconds)
+  --time-scale X    simulator speed (default 60: a 3-minute render takes 3 seconds); its API
+                    timestamps stay in wall-clock time, as n8n's clock is
   --reset           start from an empty n8n user folder (.n8n-dev/home-2, or .n8n-dev/home for --n8n 1)
 `;
 
@@ -126,8 +131,15 @@ async function main(): Promise<void> {
 		const packageDir = await installLikeN8n(tarball, join(home, '.n8n'));
 		log(`Installed ${pkg.name}@${pkg.version} into ${packageDir} (as n8n's Community Nodes installer does).`);
 
-		sim = await startSimulator({ host: '127.0.0.1', port: args.simPort, cdnPort: args.simPort + 1, timeScale: args.timeScale });
-		log(`Simulator on ${sim.url} (CDN ${sim.cdnUrl}), ${sim.timeScale}x speed.`);
+		sim = await startSimulator({
+			host: '127.0.0.1',
+			port: args.simPort,
+			cdnPort: args.simPort + 1,
+			timeScale: args.timeScale,
+			// n8n compares the APIs' timestamps with its real clock (test/simulator/README.md, "Wall-clock timestamps")
+			wallClockTimestamps: true,
+		});
+		log(`Simulator on ${sim.url} (CDN ${sim.cdnUrl}), ${sim.timeScale}x speed, timestamps in wall-clock time.`);
 
 		log(`Starting n8n ${runtime.n8nVersion} (Node ${runtime.nodeVersion}) on http://localhost:${args.port} …`);
 		n8n = await startN8n(

@@ -1,7 +1,8 @@
 /**
  * The e2e run's browser half: Debian's Chromium (/usr/bin/chromium, `apt-get install chromium`),
  * driven by playwright-core, never a downloaded browser. It signs in to the editor, opens the Blipix
- * credential (n8n tests it on opening), looks at two imported examples, then adds the Blipix node to a
+ * credential (n8n tests it on opening), looks at two imported examples, opens the Blipix Trigger's
+ * parameters in a third, then adds the Blipix node to a
  * new workflow, chooses Video → Create and opens the Voice dropdown, which n8n fills through our
  * loadOptions method from the simulator's /voices. The same steps work on n8n 1.123 and 2.41; where the
  * two editors differ (1.x draws an execution's canvas in an iframe, 2.x in the page) both are tried.
@@ -45,7 +46,12 @@ export interface EditorOptions {
 	failureShot: string;
 	/** examples that ran, by file: their workflow and execution ids */
 	executed: Map<string, { workflowId: string; executionId: string }>;
+	/** examples imported, by file: their workflow ids */
+	imported: Map<string, string>;
 }
+
+/** The example with a Blipix Trigger, and its trigger node's name. */
+const TRIGGER_EXAMPLE = { file: 'examples/scheduled-posting-2-post.json', node: 'When a Video Is Ready' };
 
 /** The voice the simulator lists first, as our loadOptions method names it. */
 const VOICE = 'Alloy (en, female)';
@@ -132,6 +138,27 @@ export async function driveEditor(opts: EditorOptions, checks: Checks): Promise<
 				await p.getByText('Upload to YouTube', { exact: false }).first().waitFor();
 				await p.waitForTimeout(2500);
 				return await shot(p, opts.screenshotsDir, 'example-scheduled-social-posting.png');
+			}, (f) => f);
+		}
+
+		const triggerWorkflow = opts.imported.get(TRIGGER_EXAMPLE.file);
+		if (triggerWorkflow) {
+			await step("opens the Blipix Trigger's parameters (Events, Filters, Options)", async () => {
+				await p.goto(`${opts.baseUrl}/workflow/${triggerWorkflow}`);
+				const node = p.locator('[data-test-id="canvas-node"]', { hasText: TRIGGER_EXAMPLE.node }).first();
+				await node.waitFor();
+				await p.waitForTimeout(1000);
+				await node.dblclick();
+				const ndv = p.locator('[data-test-id="ndv"]').first();
+				await ndv.waitFor();
+				await ndv.locator('[data-test-id="parameter-input-events"]').first().waitFor();
+				// the Events chip and the option Download Video, as the example sets them
+				await ndv.getByText('Video Ready', { exact: true }).first().waitFor();
+				await ndv.getByText('Download Video', { exact: false }).first().waitFor();
+				await p.waitForTimeout(1000);
+				const file = await shot(p, opts.screenshotsDir, 'editor-blipix-trigger.png');
+				await p.keyboard.press('Escape');
+				return file;
 			}, (f) => f);
 		}
 

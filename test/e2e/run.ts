@@ -18,10 +18,16 @@
  * 6. Every examples/*.json imports; manual and schedule-triggered ones are executed and their
  *    results checked against the simulator (files byte for byte); the schedule one is activated;
  *    a ClipMix Trigger one is activated and fed a real signed webhook from the simulator, and the
- *    file it writes lands in <user folder>/.n8n-files (2.x lets nodes write only under ~/.n8n-files).
- * 7. Headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core) signs in, adds the
- *    Blipix node (Video → Create), opens the Voice dropdown and finds the simulator's voices;
- *    screenshots of the 2.x run go to docs/screenshots/ (the 1.x run's to .n8n-dev/e2e/screenshots/).
+ *    file it writes lands in <user folder>/.n8n-files (2.x lets nodes write only under ~/.n8n-files);
+ *    a Blipix Trigger one (B) is activated, its companion creating example (A) is executed, and B
+ *    must start exactly one execution per video A created, with its MP4, and none for older videos.
+ * 7. Headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core) signs in, opens the
+ *    Blipix Trigger's parameters, adds the Blipix node (Video → Create), opens the Voice dropdown and
+ *    finds the simulator's voices; screenshots of the 2.x run go to docs/screenshots/ (the 1.x run's
+ *    to .n8n-dev/e2e/screenshots/).
+ *
+ * The simulator runs at 60x with `wallClockTimestamps`: n8n's clock (and so the package's) is real,
+ * and both triggers compare the APIs' timestamps with it (test/simulator/README.md).
  *
  * Each version ends with its own summary line, the run with `e2e: N passed, N failed, N skipped`
  * over both.
@@ -92,6 +98,8 @@ interface Context {
 	refs: Record<string, CredentialRef>;
 	/** examples run, by file, for the browser step's screenshots */
 	executed: Map<string, { workflowId: string; executionId: string }>;
+	/** examples imported, by file */
+	imported: Map<string, SavedWorkflow>;
 }
 
 /** `new` the class a built dist file exports (the one whose instances have the wanted shape). */
@@ -143,13 +151,39 @@ async function verifyExecution(ctx: Context, file: string, workflow: WorkflowJso
 				const parent = parentOf(workflow, node.name);
 				const input = parent ? outputOf(execution, parent.node, parent.output) : [];
 				const output = outputOf(execution, node.name);
-				assertEqual(output.map((i) => i.json), input.map((i) => i.json), 'output of the disabled node');
-				return `${output.length} item(s) as received`;
+				const items = (list: typeof output) => list.map((i) => ({ json: i.json, binary: i.binary ?? null }));
+				assertEqual(items(output), items(input), 'output of the disabled node (JSON and binary)');
+				const files = output.filter((i) => i.binary && Object.keys(i.binary).length).length;
+				return `${output.length} item(s) as received${files ? `, ${files} with their binary data` : ''}`;
 			}, (s) => s);
 			continue;
 		}
 		const name = `${file}: "${node.name}"`;
-		if (node.type === `${pkgName}.blipix` && nodeParam(node, 'operation') === 'create') {
+		if (node.type === `${pkgName}.blipixTrigger`) {
+			const options = (nodeParam(node, 'options') ?? {}) as Record<string, unknown>;
+			const events = (nodeParam(node, 'events') ?? ['video.ready']) as string[];
+			const binaryName = String(options.binaryPropertyName ?? 'data');
+			const download = options.downloadVideo === true;
+			await checks.check(`${name} emitted one finished video${download ? ', its MP4 byte for byte' : ''}`, async () => {
+				const items = outputOf(execution, node.name);
+				assertEqual(items.length, 1, 'items in one execution');
+				const [item] = items;
+				const id = String(item.json.id);
+				assert(sim.blipix.video(id), `the simulator has no video ${id}`);
+				assert(events.includes(String(item.json.event)), `event ${String(item.json.event)} is not one of ${events.join(', ')}`);
+				if (item.json.event === 'video.ready') {
+					assertEqual(item.json.renderStatus, 'completed', 'renderStatus');
+					if (download) {
+						const binary = item.binary?.[binaryName];
+						assert(binary, `no binary "${binaryName}"`);
+						assertEqual(binary.mimeType, 'video/mp4', 'mimeType');
+						const bytes = await binaryBytes(ctx.rest, binary);
+						assert(bytes.equals(sim.blipix.videoFile(id)), `MP4 of ${id} differs from the simulator's`);
+					}
+				}
+				return `${id}, ${String(item.json.event)}`;
+			}, (s) => s);
+		} else if (node.type === `${pkgName}.blipix` && nodeParam(node, 'operation') === 'create') {
 			await checks.check(`${name} created the videos`, () => {
 				const items = outputOf(execution, node.name);
 				assert(items.length > 0, 'no items');
@@ -211,23 +245,11 @@ async function deactivate(ctx: Context, saved: SavedWorkflow): Promise<void> {
  * A ClipMix Trigger workflow: activate it, let the simulator send a real signed job.completed to it.
  *
  * ClipMix signs each event with its time, and the ClipMix Trigger refuses an event more than a few
- * minutes ahead of n8n's clock. The sped-up simulator's clock runs ahead of n8n's by a simulated
- * minute every real second, so this example gets a simulator of its own at real speed (its job is
- * done two seconds after it is made), with the ClipMix credential pointed at it meanwhile.
+ * minutes ahead of n8n's clock (or older than Max Event Age). The simulator runs at 60x, but with
+ * `wallClockTimestamps` it stamps the event (and its job) with the real time, so the trigger's check
+ * against n8n's clock is the real one, not worked around.
  */
-async function runWebhookExample(outer: Context, file: string, saved: SavedWorkflow, trigger: WorkflowNode): Promise<void> {
-	const live = await startSimulator({ timeScale: 1, seed: 12 });
-	const ctx: Context = { ...outer, sim: live };
-	await upsertCredentials(ctx.rest, simulatorCredentials(live));
-	try {
-		await receiveWebhook(ctx, file, saved, trigger);
-	} finally {
-		await upsertCredentials(ctx.rest, simulatorCredentials(outer.sim));
-		await live.close();
-	}
-}
-
-async function receiveWebhook(ctx: Context, file: string, saved: SavedWorkflow, trigger: WorkflowNode): Promise<void> {
+async function runWebhookExample(ctx: Context, file: string, saved: SavedWorkflow, trigger: WorkflowNode): Promise<void> {
 	const { checks, sim } = ctx;
 	const active = await checks.check(`${file}: activates (webhook registered)`, async () => {
 		const w = await activate(ctx, saved);
@@ -241,11 +263,11 @@ async function receiveWebhook(ctx: Context, file: string, saved: SavedWorkflow, 
 		const res = await fetch(`${sim.clipmix.baseUrl}/music`, {
 			method: 'POST',
 			headers: { authorization: `Bearer ${sim.clipmix.liveKey}`, 'content-type': 'application/json' },
-			body: JSON.stringify({ prompt: 'e2e: a song for the webhook example [render:2]', duration_seconds: 10 }),
+			body: JSON.stringify({ prompt: 'e2e: a song for the webhook example', duration_seconds: 10 }),
 		});
 		const job = (await res.json()) as { id: string };
 		assert(res.status === 201, `creating a music job → ${res.status}`);
-		const execution = await checks.check(`${file}: the simulator's signed job.completed webhook started it`, async () => {
+		const execution = await checks.check(`${file}: the simulator's signed job.completed webhook (stamped in n8n's real time) started it`, async () => {
 			const until = Date.now() + 120_000;
 			for (;;) {
 				const done = (await listExecutions(ctx.rest, saved.id)).find((e) => e.status !== 'running' && e.status !== 'new');
@@ -282,6 +304,143 @@ async function receiveWebhook(ctx: Context, file: string, saved: SavedWorkflow, 
 	}
 }
 
+/** The creating example that feeds a Blipix Trigger one: `<name>-1-*.json` for `<name>-2-*.json`. */
+function creatingExampleOf(file: string, files: Iterable<string>): string | undefined {
+	const m = /^(.*)-2-[^/]*\.json$/.exec(file);
+	return m ? [...files].find((f) => f.startsWith(`${m[1]}-1-`) && f.endsWith('.json')) : undefined;
+}
+
+/** How long after the last video is ready B's executions may take: one poll interval (a minute) and slack. */
+const POLL_INTERVAL_MS = 60_000;
+const POLL_SLACK_MS = 45_000;
+
+/**
+ * A Blipix Trigger workflow (B, polling every minute) and its creating example (A: schedule → prompts →
+ * Blipix Create, no wait), as a user runs the pair:
+ *
+ * 1. Every video already on the key (from the examples before) is left to finish: history, which B
+ *    must never emit. Their `createdAt` are real times before B's activation (`wallClockTimestamps`);
+ *    in simulated time they would be later than it, and B would take them for new.
+ * 2. B is activated. n8n polls once on activation (its test that the trigger works; 1.x inside the
+ *    activation call, 2.x a moment after answering it): that poll records a baseline and must start
+ *    no execution.
+ * 3. A is executed as the editor's "Execute workflow" does; its videos render in seconds at 60x.
+ * 4. B's scheduled polls (n8n's every-minute cron, at a random second) start one execution per video,
+ *    each checked node by node: the trigger's item is the video, its MP4 byte for byte; the disabled
+ *    YouTube node hands the item on. Exactly A's videos, each once, nothing else.
+ * 5. The next scheduled poll after that starts nothing more (the emit-once store), then B is deactivated.
+ */
+async function runBlipixTriggerExample(ctx: Context, file: string, saved: SavedWorkflow, trigger: WorkflowNode): Promise<void> {
+	const { checks, rest, sim } = ctx;
+	const key = sim.blipix.apiKey;
+	const creatingFile = creatingExampleOf(file, ctx.imported.keys());
+	const creating = creatingFile ? ctx.imported.get(creatingFile) : undefined;
+	if (!creatingFile || !creating) {
+		checks.fail(`${file}: its creating example is imported`, `no imported example matches ${file.replace(/-2-.*$/, '-1-*.json')}`);
+		return;
+	}
+	const creatingTrigger = creating.nodes.find((n) => isTrigger(n) && !n.disabled);
+	if (!creatingTrigger) {
+		checks.fail(`${file}: ${creatingFile} has a trigger`, 'no enabled trigger node');
+		return;
+	}
+	const polls = (after: number) =>
+		sim.blipix.requestLog.filter((e) => e.at > after && e.apiKey === key && e.route === 'GET /videos' && e.path.includes('limit=100'));
+	const started = Date.now();
+
+	const history = await checks.check(`${file}: every earlier video on the key has finished (history, never to be emitted)`, async () => {
+		const res = await fetch(`${sim.blipix.baseUrl}/videos?limit=100`, { headers: { authorization: `Bearer ${key}` } });
+		assert(res.ok, `GET /videos → HTTP ${res.status}`);
+		const { videos } = (await res.json()) as { videos: Array<{ id: string }> };
+		for (const { id } of videos) {
+			const video = sim.blipix.video(id);
+			const end = video?.readyAt ?? video?.failedAt;
+			if (end !== undefined && end > Date.now()) await sleep(end - Date.now() + 200);
+		}
+		return videos.map((v) => v.id);
+	}, (ids) => `${ids.length} finished videos`);
+	if (!history) return;
+
+	const activatedAt = Date.now();
+	const active = await checks.check(`${file}: activates, and n8n polls once on activation`, async () => {
+		const fresh = await rest.request<SavedWorkflow>('GET', `/rest/workflows/${saved.id}`);
+		const w = await activate(ctx, fresh);
+		assert(w.active, 'not active after activation');
+		const answeredIn = Date.now() - activatedAt;
+		// n8n 1.x polls inside the activation call; 2.x answers first and polls a moment later
+		const until = Date.now() + 15_000;
+		while (!polls(activatedAt).length) {
+			if (Date.now() > until) throw new Error(`no GET /videos?limit=100 within ${formatSeconds(Date.now() - activatedAt)} of activating`);
+			await sleep(100);
+		}
+		return { answeredIn, polledIn: polls(activatedAt)[0].at - activatedAt };
+	}, ({ answeredIn, polledIn }) => `answered in ${answeredIn} ms; GET /videos?limit=100 ${polledIn} ms after the call`);
+	if (!active) return;
+	try {
+		await checks.check(`${file}: the activation poll started no execution (${history.length} finished videos already on the key)`, async () => {
+			await sleep(3000);
+			const executions = await listExecutions(rest, saved.id);
+			assertEqual(executions.map((e) => e.id), [], 'executions of the workflow');
+		});
+
+		const createdIds = await checks.check(`${file}: ${creatingFile} executes from "${creatingTrigger.name}" (as the Execute workflow button does) and creates videos`, async () => {
+			const fresh = await rest.request<SavedWorkflow>('GET', `/rest/workflows/${creating.id}`);
+			const execution = await waitForExecution(rest, ctx.runtime, await runManually(rest, fresh, creatingTrigger.name));
+			assertEqual(execution.status, 'success', `status (error: ${execution.error?.message ?? 'none'})`);
+			const create = creating.nodes.find((n) => n.type === `${ctx.pkgName}.blipix` && nodeParam(n, 'operation') === 'create');
+			assert(create, `${creatingFile} has no Blipix Create node`);
+			const ids = outputOf(execution, create.name).map((i) => String(i.json.id));
+			assert(ids.length > 0, 'no videos created');
+			for (const id of ids) assert(sim.blipix.video(id), `the simulator has no video ${id}`);
+			return ids;
+		}, (ids) => `execution done, ${ids.length} videos: ${ids.join(', ')}`);
+		if (!createdIds) return;
+
+		const readyAt = Math.max(...createdIds.map((id) => sim.blipix.video(id)?.readyAt ?? Date.now()));
+		const executions = await checks.check(`${file}: one execution per created video, started by the trigger's scheduled polls`, async () => {
+			const until = readyAt + POLL_INTERVAL_MS + POLL_SLACK_MS;
+			let found = await listExecutions(rest, saved.id);
+			while (found.length < createdIds.length) {
+				if (Date.now() > until) {
+					throw new Error(`${found.length} execution(s) ${formatSeconds(Date.now() - readyAt)} after the last video was ready; polls since activation: ${polls(activatedAt).length}`);
+				}
+				await sleep(1000);
+				found = await listExecutions(rest, saved.id);
+			}
+			const done: Execution[] = [];
+			for (const e of found) done.push(await waitForExecution(rest, ctx.runtime, e.id));
+			return done;
+		}, (list) => `${list.length} executions (${list.map((e) => e.id).join(', ')}), the last ${formatSeconds(Date.now() - readyAt)} after the last video was ready`);
+		if (!executions) return;
+		const allSeenAt = Date.now();
+
+		for (const execution of executions) {
+			await checks.check(`${file}: execution ${execution.id} was started by the trigger`, () => assertEqual(execution.mode, 'trigger', 'mode'));
+			await verifyExecution(ctx, file, saved, execution);
+		}
+		const firstOf = executions[0];
+		if (firstOf) ctx.executed.set(file, { workflowId: saved.id, executionId: firstOf.id });
+		await checks.check(`${file}: exactly the created videos, each once; none of the ${history.length} earlier ones`, () => {
+			const emitted = executions.map((e) => String(outputOf(e, trigger.name)[0]?.json.id)).sort();
+			assertEqual(emitted, [...createdIds].sort(), 'videos emitted');
+		}, () => createdIds.join(', '));
+
+		await checks.check(`${file}: the next scheduled poll starts no execution again`, async () => {
+			const until = allSeenAt + POLL_INTERVAL_MS + 15_000;
+			while (!polls(allSeenAt).length) {
+				if (Date.now() > until) throw new Error(`no poll within ${formatSeconds(Date.now() - allSeenAt)}`);
+				await sleep(500);
+			}
+			await sleep(5000);
+			const now = await listExecutions(rest, saved.id);
+			assertEqual(now.map((e) => e.id).sort(), executions.map((e) => e.id).sort(), 'executions of the workflow');
+			return polls(activatedAt).length;
+		}, (n) => `${n} polls since activation, ${executions.length} executions; ${formatSeconds(Date.now() - started)} for this example`);
+	} finally {
+		await deactivate(ctx, saved).catch(() => undefined);
+	}
+}
+
 async function runExamples(ctx: Context, knownTypes: Set<string>): Promise<void> {
 	const { checks, pkgName, rest } = ctx;
 	for (const { file, workflow } of readExamples()) {
@@ -293,6 +452,7 @@ async function runExamples(ctx: Context, knownTypes: Set<string>): Promise<void>
 			return back;
 		}, (w) => `${w.nodes.length} nodes, id ${w.id}`);
 		if (!saved) continue;
+		ctx.imported.set(file, saved);
 
 		const unknown = [...new Set(workflow.nodes.map((n) => n.type).filter((t) => !knownTypes.has(t)))];
 		const ours = unknown.filter((t) => t.startsWith(`${pkgName}.`));
@@ -314,6 +474,10 @@ async function runExamples(ctx: Context, knownTypes: Set<string>): Promise<void>
 		}
 		if (trigger.type === `${pkgName}.clipMixTrigger`) {
 			await runWebhookExample(ctx, file, saved, trigger);
+			continue;
+		}
+		if (trigger.type === `${pkgName}.blipixTrigger`) {
+			await runBlipixTriggerExample(ctx, file, saved, trigger);
 			continue;
 		}
 		if (trigger.type === 'n8n-nodes-base.manualTrigger' || trigger.type === 'n8n-nodes-base.scheduleTrigger') {
@@ -560,7 +724,8 @@ async function runVersion(major: N8nMajor, tarball: string, pkg: ReturnType<type
 		});
 
 		process.stdout.write(`\nn8n ${runtime.n8nVersion} on that user folder\n`);
-		sim = await startSimulator({ timeScale: 60, seed: 11 });
+		// n8n's clock is real: API timestamps in wall-clock time (test/simulator/README.md, "Wall-clock timestamps")
+		sim = await startSimulator({ timeScale: 60, seed: 11, wallClockTimestamps: true });
 		n8n = await startN8n(
 			{ runtime, userFolder, port: PORT, brokerPort: PORT + 1, logFile: join(userFolder, 'n8n.log') },
 			log,
@@ -593,7 +758,7 @@ async function runVersion(major: N8nMajor, tarball: string, pkg: ReturnType<type
 
 		process.stdout.write('\nCredentials pointing at the simulator\n');
 		const refs = await upsertCredentials(rest, simulatorCredentials(sim));
-		const ctx: Context = { major, userFolder, checks, rest, runtime, sim, pkgName: pkg.name, refs, executed: new Map() };
+		const ctx: Context = { major, userFolder, checks, rest, runtime, sim, pkgName: pkg.name, refs, executed: new Map(), imported: new Map() };
 		await checkCredentials(ctx);
 		await checkCredentialErrorBodies(ctx);
 
@@ -613,6 +778,7 @@ async function runVersion(major: N8nMajor, tarball: string, pkg: ReturnType<type
 					screenshotsDir: screenshotsOf(major),
 					failureShot: join(userFolder, 'browser-failure.png'),
 					executed: ctx.executed,
+					imported: new Map([...ctx.imported].map(([file, w]) => [file, w.id])),
 				},
 				checks,
 			);

@@ -661,7 +661,7 @@ export class BlipixSim {
 		json.thumbnailUrl = st.imagesReady ? `${this.cdnUrl}/thumbnails/${v.id}.jpg` : null;
 		if (detail) json.audioUrl = st.voiceReady ? `${this.cdnUrl}/audio/${v.id}.m4a` : null;
 		json.hashtags = st.scriptReady ? [...v.hashtags] : [];
-		json.createdAt = new Date(v.createdAtSim).toISOString();
+		json.createdAt = this.clock.stamp(v.createdAtSim);
 		return json;
 	}
 

@@ -3,6 +3,7 @@
  *
  *   node .build/test/simulator/cli.js [--port 4010] [--cdn-port 4011] [--time-scale 1] [--seed 1]
  *       [--host 127.0.0.1] [--error-rate 0] [--latency-ms 0] [--credits 500] [--clipmix-credits 10000]
+ *       [--wall-clock-timestamps]
  */
 import { startSimulator } from './index';
 
@@ -12,6 +13,10 @@ function parseArgs(argv: string[]): Map<string, string> {
 		const arg = argv[i];
 		if (arg === '--help' || arg === '-h') {
 			out.set('help', 'true');
+			continue;
+		}
+		if (arg === '--wall-clock-timestamps') {
+			out.set('wall-clock-timestamps', 'true');
 			continue;
 		}
 		const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
@@ -42,6 +47,8 @@ const USAGE = `Usage: npm run simulator -- [options]
   --latency-ms N    real ms added to every API response (Blipix and ClipMix) (default 0)
   --credits N       credits of the default Blipix account (default 500)
   --clipmix-credits N  credits of the default ClipMix account (default 10000)
+  --wall-clock-timestamps  timestamps in API bodies in real time, not simulated time (default off;
+                    for n8n at a time scale above 1: see README.md, "Wall-clock timestamps")
 `;
 
 async function main(): Promise<void> {
@@ -50,7 +57,7 @@ async function main(): Promise<void> {
 		process.stdout.write(USAGE);
 		return;
 	}
-	const known = ['port', 'cdn-port', 'host', 'time-scale', 'seed', 'error-rate', 'latency-ms', 'credits', 'clipmix-credits'];
+	const known = ['port', 'cdn-port', 'host', 'time-scale', 'seed', 'error-rate', 'latency-ms', 'credits', 'clipmix-credits', 'wall-clock-timestamps'];
 	for (const k of args.keys()) if (!known.includes(k)) throw new Error(`Unknown option --${k}\n\n${USAGE}`);
 
 	const port = num(args, 'port', 4010);
@@ -60,6 +67,7 @@ async function main(): Promise<void> {
 		cdnPort: num(args, 'cdn-port', port === 0 ? 0 : port + 1),
 		timeScale: num(args, 'time-scale', 1),
 		seed: num(args, 'seed', 1),
+		wallClockTimestamps: args.has('wall-clock-timestamps'),
 		blipix: {
 			errorRate: num(args, 'error-rate', 0),
 			latencyMs: num(args, 'latency-ms', 0),
@@ -83,7 +91,7 @@ async function main(): Promise<void> {
 			`  ClipMix test key:   ${sim.clipmix.testKey}`,
 			`  CDN URL:         ${sim.cdnUrl}`,
 			`  Admin:           ${sim.url}/__admin  (see test/simulator/README.md)`,
-			`  Time scale:      ${sim.timeScale}x`,
+			`  Time scale:      ${sim.timeScale}x${args.has('wall-clock-timestamps') ? ', timestamps in wall-clock time' : ''}`,
 			'Press Ctrl-C to stop.',
 			'',
 		].join('\n'),

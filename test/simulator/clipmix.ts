@@ -773,7 +773,7 @@ export class ClipMixSim {
 				error_rate: Math.round(rate * 10_000) / 10_000,
 			};
 		}
-		return { updated_at: new Date(now).toISOString(), services };
+		return { updated_at: this.clock.stamp(now), services };
 	}
 
 	// ----- lifecycle ----------------------------------------------------------------------------
@@ -789,14 +789,14 @@ export class ClipMixSim {
 
 	private jobJson(j: JobRecord, simNow: number): ClipMixJobJson {
 		const status = this.statusAt(j, simNow);
-		const created = new Date(j.createdAtSim).toISOString();
+		const created = this.clock.stamp(j.createdAtSim);
 		return {
 			id: j.id,
 			service: j.service,
 			status,
 			test: j.test,
 			created_at: created,
-			updated_at: status === 'processing' ? created : new Date(j.settleAtSim!).toISOString(),
+			updated_at: status === 'processing' ? created : this.clock.stamp(j.settleAtSim!),
 			credits_cost: j.creditsCost,
 			...this.resultFields(j, status === 'completed'),
 			error:

@@ -65,6 +65,14 @@ export interface SimulatorOptions {
 	timeScale?: number;
 	/** PRNG seed for keys, ids, render times, texts and error injection; default 1 (deterministic runs). */
 	seed?: number;
+	/**
+	 * Off by default. When true, every timestamp in an API body (Blipix `createdAt`; ClipMix `created_at`,
+	 * `updated_at`, the webhook event's `created_at`, the health page's `updated_at`) is the real
+	 * wall-clock moment at which its simulated moment happens, instead of simulated time: for a client
+	 * that compares them with its own real clock (n8n, where the package's clock runs at real speed)
+	 * while the simulator runs faster. Durations between stamps then shrink by `timeScale`.
+	 */
+	wallClockTimestamps?: boolean;
 	blipix?: BlipixOptions;
 	clipmix?: ClipMixOptions;
 }
@@ -158,7 +166,7 @@ export interface Simulator {
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
 	const host = opts.host ?? '127.0.0.1';
 	const timeScale = opts.timeScale ?? 1;
-	const clock = new SimClock(timeScale);
+	const clock = new SimClock(timeScale, Date.now(), opts.wallClockTimestamps === true);
 	const root = new Prng(opts.seed ?? 1);
 
 	const cdn = new Cdn();

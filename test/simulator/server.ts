@@ -21,11 +21,22 @@ export class SimClock {
 	constructor(
 		readonly timeScale: number,
 		realEpoch: number = Date.now(),
+		/** `wallClockTimestamps`: API bodies show each simulated moment as the real moment it happens at. */
+		readonly wallClockStamps = false,
 	) {
 		if (!(timeScale > 0) || !Number.isFinite(timeScale)) {
 			throw new Error(`timeScale must be a positive finite number, got ${timeScale}`);
 		}
 		this.realEpoch = realEpoch;
+	}
+
+	/**
+	 * A simulated moment as an API body shows it (ISO 8601, ms, Z): simulated time by default, or,
+	 * with `wallClockStamps`, the real moment at which it happens (`toReal`), so a client that
+	 * compares the APIs' timestamps with its own real clock (n8n) sees them agree at any time scale.
+	 */
+	stamp(simMs: number): string {
+		return new Date(this.wallClockStamps ? this.toReal(simMs) : simMs).toISOString();
 	}
 
 	/** Current simulated time (ms epoch). */

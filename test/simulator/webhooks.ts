@@ -26,7 +26,7 @@ export interface WebhookEvent {
 	/** `evt_` + 24 alphanumerics; the same on every retry of this event. */
 	id: string;
 	type: WebhookEventType;
-	/** Simulated time at which the event was created (ISO 8601, ms, Z). */
+	/** Simulated time at which the event was created (ISO 8601, ms, Z); real time with `wallClockTimestamps`. */
 	created_at: string;
 	/** The job JSON (as `GET <path>/{id}` shows it at that moment) or, for webhook.test, `{ test: true, message }`. */
 	data: unknown;
@@ -146,7 +146,7 @@ export class WebhookDispatcher {
 	send(apiKey: string, type: WebhookEventType, data: unknown): { event: WebhookEvent; first: Promise<DeliveryLogEntry> } | undefined {
 		const cfg = this.configs.get(apiKey);
 		if (!cfg || this.closed) return undefined;
-		const event: WebhookEvent = { id: 'evt_' + this.prng.token(24), type, created_at: new Date(this.clock.now()).toISOString(), data };
+		const event: WebhookEvent = { id: 'evt_' + this.prng.token(24), type, created_at: this.clock.stamp(this.clock.now()), data };
 		const body = Buffer.from(JSON.stringify(event), 'utf8');
 		let resolveFirst!: (e: DeliveryLogEntry) => void;
 		const first = new Promise<DeliveryLogEntry>((r) => (resolveFirst = r));
