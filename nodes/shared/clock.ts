@@ -2,7 +2,7 @@ import { sleep as hostSleep } from 'n8n-workflow';
 
 /**
  * Real milliseconds one host timer waits at most. Every n8n version exports `sleep(ms)`, but
- * not one that takes an abort signal (n8n-workflow 2.34 removed `sleepWithAbort`), so a long
+ * not one that takes an abort signal (n8n-workflow 2.34 removed its abort-aware sleep), so a long
  * wait is cut into short timers raced against the signal: cancelling ends it at once, and at
  * most one short timer outlives it.
  */
