@@ -3,7 +3,7 @@
  * PostgreSQL), all of them on one Blipix key of the simulator. Opt-in, like test:e2e: never part of
  * `npm test` or .ci/run. See test/queue/README.md.
  *
- *   npm run test:queue [-- --n8n 1|2] [--rows load:1x8,load:4x2,...] [--render 30-90] [--keep-services]
+ *   npm run test:queue [-- --n8n 1|2] [--rows load:1x8,load:4x2,...] [--render 30-90] [--keep-services] [--quick]
  *
  * 1. Redis (127.0.0.1:6390) and PostgreSQL (127.0.0.1:5440, a fresh database) from Debian's packages,
  *    data under .n8n-dev/queue/ (test/queue/services.ts).
@@ -185,7 +185,7 @@ interface ExecutionSummary {
 
 async function listExecutions(rest: N8nRest, workflowId: string): Promise<ExecutionSummary[]> {
 	const filter = encodeURIComponent(JSON.stringify({ workflowId }));
-	const res = await rest.request<{ results: ExecutionSummary[] } | ExecutionSummary[]>('GET', `/rest/executions?filter=${filter}&limit=250`);
+	const res = await rest.request<{ results: ExecutionSummary[] } | ExecutionSummary[]>('GET', `/rest/executions?filter=${filter}&limit=100`);
 	return Array.isArray(res) ? res : res.results;
 }
 
@@ -364,14 +364,30 @@ async function runRow(stack: Stack, spec: RowSpec, args: Args, index: number): P
 		),
 	}));
 	const tapFrom = tap.log.length;
-	const firedAt = Date.now();
+	// The row's clock starts with the first webhook n8n accepted.
+	let firedAt = 0;
 	for (const body of bodies) {
-		const res = await fetch(`${stack.main.url}/webhook/${path}`, {
-			method: 'POST',
-			headers: { 'content-type': 'application/json' },
-			body: JSON.stringify(body),
-		});
-		if (!res.ok) throw new Error(`POST /webhook/${path} → HTTP ${res.status}: ${(await res.text()).slice(0, 300)}`);
+		// n8n 2.x may publish an activated workflow through an outbox, so its webhook is registered a
+		// moment after the activation call returns; a 404 "not registered" starts nothing, so try again.
+		const registeredBy = Date.now() + 30_000;
+		for (;;) {
+			const sentAt = Date.now();
+			const res = await fetch(`${stack.main.url}/webhook/${path}`, {
+				method: 'POST',
+				headers: { 'content-type': 'application/json' },
+				body: JSON.stringify(body),
+			});
+			if (res.ok) {
+				firedAt ||= sentAt;
+				break;
+			}
+			const text = await res.text();
+			if (res.status === 404 && /not registered/.test(text) && Date.now() < registeredBy) {
+				await sleep(250);
+				continue;
+			}
+			throw new Error(`POST /webhook/${path} → HTTP ${res.status}: ${text.slice(0, 300)}`);
+		}
 	}
 	log(`${work.executions} webhooks sent in ${Date.now() - firedAt} ms; the main put them on the queue.`);
 
@@ -419,7 +435,7 @@ async function runRow(stack: Stack, spec: RowSpec, args: Args, index: number): P
 	}));
 	const perMinute: Array<[number, number]> = [];
 	for (const e of reqs) {
-		const minute = Math.floor((e.at - firedAt) / 60_000);
+		const minute = Math.max(0, Math.floor((e.at - firedAt) / 60_000));
 		while (perMinute.length <= minute) perMinute.push([0, 0]);
 		perMinute[minute][e.status === 429 ? 1 : 0]++;
 	}
@@ -590,19 +606,26 @@ async function main(): Promise<number> {
 	let mainN8n: N8nInstance | undefined;
 	let stack: Stack | undefined;
 	let cleaning: Promise<void> | undefined;
+	let interrupted = false;
 	const cleanup = () =>
 		(cleaning ??= (async () => {
-			if (stack) await Promise.all(stack.workers.map(async (w) => await w.stop()));
-			await mainN8n?.stop();
+			// After Ctrl-C the running executions are abandoned: no need to wait out n8n's graceful shutdown.
+			const patience = interrupted ? 5000 : 30_000;
+			if (stack) await Promise.all(stack.workers.map(async (w) => await w.stop(patience)));
+			await mainN8n?.stop(patience);
 			await tap?.close();
 			await sim?.close();
-			if (args.keepServices) log('--keep-services: Redis and PostgreSQL stay up.');
-			else {
+			if (args.keepServices) {
+				redis?.leave();
+				log(`--keep-services: Redis (127.0.0.1:${PORTS.redis}) and PostgreSQL (127.0.0.1:${PORTS.postgres}) stay up; the next run stops them.`);
+			} else {
 				await redis?.stop();
 				await postgres?.stop();
 			}
 		})());
 	const onSignal = (code: number) => () => {
+		if (interrupted) return;
+		interrupted = true;
 		log('Interrupted: stopping n8n, the simulator, Redis and PostgreSQL…');
 		void cleanup().then(() => process.exit(code));
 	};
@@ -657,6 +680,7 @@ async function main(): Promise<number> {
 		process.stdout.write(`\n${text}\nResults and per-row traces: ${relative(ROOT, resultsDir)}/\n`);
 		return goals.every((g) => g.met) ? 0 : 2;
 	} catch (err) {
+		if (interrupted) return 130;
 		process.stderr.write(`[queue] ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
 		if (mainN8n) process.stderr.write(`\nThe main's last lines:\n${mainN8n.tail()}\n`);
 		for (const w of stack?.workers ?? []) process.stderr.write(`\nWorker ${w.label}'s last lines (${w.logFile}):\n${w.tail()}\n`);

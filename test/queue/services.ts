@@ -28,6 +28,8 @@ export interface RedisOptions {
 export interface RedisServer {
 	port: number;
 	stop(): Promise<void>;
+	/** Leaves it running after this process exits (`--keep-services`); the next run stops it. */
+	leave(): void;
 }
 
 function alive(pid: number): boolean {
@@ -82,7 +84,8 @@ export async function startRedis(opts: RedisOptions, log: Log): Promise<RedisSer
 	const child: ChildProcess = spawn(
 		server,
 		['--port', String(opts.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--dir', opts.dir, '--logfile', join(opts.dir, 'redis.log')],
-		{ stdio: 'ignore', cwd: opts.dir },
+		// its own process group: it can outlive this process (--keep-services), and Ctrl-C reaches only us
+		{ stdio: 'ignore', cwd: opts.dir, detached: true },
 	);
 	if (!child.pid) throw new Error('redis-server did not start');
 	writeFileSync(pidFile, String(child.pid));
@@ -111,6 +114,10 @@ export async function startRedis(opts: RedisOptions, log: Log): Promise<RedisSer
 				rmSync(pidFile, { force: true });
 			})();
 			return stopping;
+		},
+		leave() {
+			process.off('exit', killOnExit);
+			child.unref();
 		},
 	};
 }
