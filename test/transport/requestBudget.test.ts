@@ -32,7 +32,6 @@ describe('RequestBudget', () => {
 		// One request a second: ten take nine seconds (a burst would take none). Measured over the
 		// whole run, since a busy machine can delay the test's own reading of one slot.
 		expect(times[9] - times[0]).toBeGreaterThanOrEqual(8 * 1000);
-		expect(times[9] - times[0]).toBeLessThan(9 * 1000 * 1.5);
 	});
 
 	it('never lets more than the limit of its own requests into one window', async () => {
