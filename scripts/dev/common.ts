@@ -175,3 +175,28 @@ export async function runOrThrow(
 	}
 	return result;
 }
+
+/**
+ * Follows a child n8n process's output: every byte into its log file, each non-empty line to
+ * `onLine`. Returns `tail()`, the last lines it printed, for error messages.
+ */
+export function followOutput(
+	child: { stdout?: NodeJS.ReadableStream | null; stderr?: NodeJS.ReadableStream | null },
+	logStream: NodeJS.WritableStream,
+	onLine: (line: string) => void,
+): { tail: () => string } {
+	const lines: string[] = [];
+	const onData = (chunk: Buffer) => {
+		logStream.write(chunk);
+		for (const raw of chunk.toString().split('\n')) {
+			const line = raw.trimEnd();
+			if (!line.trim()) continue;
+			lines.push(line);
+			if (lines.length > 200) lines.shift();
+			onLine(line);
+		}
+	};
+	child.stdout?.on('data', onData);
+	child.stderr?.on('data', onData);
+	return { tail: () => lines.slice(-40).join('\n') };
+}

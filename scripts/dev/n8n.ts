@@ -9,7 +9,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-import { cleanEnv, formatSeconds, sleep, type Log } from './common';
+import { cleanEnv, followOutput, formatSeconds, sleep, type Log } from './common';
 import type { Runtime } from './runtime';
 
 export interface N8nOptions {
@@ -142,22 +142,11 @@ export async function startN8n(opts: N8nOptions, log: Log): Promise<N8nInstance>
 		// its own process group: Ctrl-C reaches only us, and we stop n8n once, in order
 		detached: true,
 	});
-	const lines: string[] = [];
 	let migrations = 0;
-	const onData = (chunk: Buffer) => {
-		logStream.write(chunk);
-		for (const raw of chunk.toString().split('\n')) {
-			const line = raw.trimEnd();
-			if (!line.trim()) continue;
-			lines.push(line);
-			if (lines.length > 200) lines.shift();
-			if (/^Finished migration /.test(line)) migrations++;
-			if (QUIET.some((re) => re.test(line))) continue;
-			opts.onLine?.(line);
-		}
-	};
-	child.stdout?.on('data', onData);
-	child.stderr?.on('data', onData);
+	const output = followOutput(child, logStream, (line) => {
+		if (/^Finished migration /.test(line)) migrations++;
+		if (!QUIET.some((re) => re.test(line))) opts.onLine?.(line);
+	});
 
 	const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
 	let exitCode: number | null | undefined;
@@ -182,7 +171,7 @@ export async function startN8n(opts: N8nOptions, log: Log): Promise<N8nInstance>
 		url,
 		child,
 		exited,
-		tail: () => lines.slice(-40).join('\n'),
+		tail: output.tail,
 		stop(timeoutMs = 30_000) {
 			stopping ??= (async () => {
 				if (exitCode === undefined && child.pid) {

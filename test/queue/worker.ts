@@ -10,7 +10,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { cleanEnv, formatSeconds, sleep, type Log } from '../../scripts/dev/common';
+import { cleanEnv, followOutput, formatSeconds, sleep, type Log } from '../../scripts/dev/common';
 import { filesFolder, n8nEnv } from '../../scripts/dev/n8n';
 import type { Runtime } from '../../scripts/dev/runtime';
 
@@ -50,22 +50,12 @@ export async function startWorker(opts: WorkerOptions, log: Log): Promise<N8nWor
 	});
 	if (!child.pid) throw new Error(`n8n worker ${opts.label} did not start`);
 	const pid = child.pid;
-	const lines: string[] = [];
 	let ready = false;
-	const onData = (chunk: Buffer) => {
-		logStream.write(chunk);
-		for (const raw of chunk.toString().split('\n')) {
-			const line = raw.trimEnd();
-			if (!line.trim()) continue;
-			lines.push(line);
-			if (lines.length > 200) lines.shift();
-			if (line.includes('n8n worker is now ready')) ready = true;
-			const started = /Worker started execution (\d+)/.exec(line);
-			if (started) opts.onExecution?.(started[1]);
-		}
-	};
-	child.stdout?.on('data', onData);
-	child.stderr?.on('data', onData);
+	const output = followOutput(child, logStream, (line) => {
+		if (line.includes('n8n worker is now ready')) ready = true;
+		const started = /Worker started execution (\d+)/.exec(line);
+		if (started) opts.onExecution?.(started[1]);
+	});
 	let exitCode: number | null | undefined;
 	const exited = new Promise<number | null>((r) =>
 		child.on('exit', (code) => {
@@ -89,7 +79,7 @@ export async function startWorker(opts: WorkerOptions, log: Log): Promise<N8nWor
 		pid,
 		logFile,
 		exited,
-		tail: () => lines.slice(-40).join('\n'),
+		tail: output.tail,
 		stop(timeoutMs = 30_000) {
 			stopping ??= (async () => {
 				if (exitCode === undefined) {
