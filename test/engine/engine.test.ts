@@ -24,6 +24,7 @@ import { NodeConnectionTypes, sleepWithAbort } from 'n8n-workflow';
 
 import type { EngineLogEntry, RunWorkflowOptions } from '.';
 import { engineFilesDir, engineRoot, loadOptions, runWorkflow, testCredential } from '.';
+import { useBinaryMode } from './binaryModes';
 
 // ---------------------------------------------------------------------------------------
 // A throwaway API
@@ -296,8 +297,19 @@ describe('runWorkflow', () => {
 		expect(again.status).toBe('success');
 	});
 
-	it('stores a streamed download on disk and reads back identical bytes', async () => {
+	it('keeps a streamed download in memory by default, as n8n 1.x does', async () => {
 		const result = await runWorkflow(options(probeWorkflow('download')));
+		expect(result.error).toBeUndefined();
+		const [item] = result.outputs('Probe')[0];
+		expect(item.binary?.data.id).toBeUndefined();
+		expect(Buffer.from(item.binary?.data.data ?? '', 'base64').equals(FILE)).toBe(true);
+		expect(result.binaryPath('Probe', 0)).toBeUndefined();
+	});
+
+	it('stores a streamed download on disk in filesystem mode and reads back identical bytes', async () => {
+		await useBinaryMode('filesystem');
+		const result = await runWorkflow(options(probeWorkflow('download')));
+		await useBinaryMode('default');
 		expect(result.error).toBeUndefined();
 		const [item] = result.outputs('Probe')[0];
 		expect(item.binary?.data).toMatchObject({

@@ -6,8 +6,9 @@
  * engine: the credential store (in memory, see credentials.ts), node-type registry,
  * execution lifecycle hooks and the logger.
  *
- * Binary data is stored on disk (filesystem mode) under a per-process temp folder; see
- * env.ts and runtime.ts. Call `shutdownEngine()` when done (jest: test/engine/setup.ts).
+ * Binary data is kept in memory, n8n 1.x's default (env.ts); `useBinaryMode` (binaryModes.ts)
+ * switches to filesystem (under a per-process temp folder), database or S3. Call
+ * `shutdownEngine()` when done (jest: test/engine/setup.ts).
  *
  * Logging: nodes' `this.logger` goes to `onLog` when given; otherwise it is dropped unless
  * N8N_ENGINE_LOG=error|warn|info|debug asks for it on stderr.
@@ -28,6 +29,7 @@ import {
 } from 'n8n-core';
 import type {
 	ExecutionBaseError,
+	IBinaryData,
 	ICredentialDataDecryptedObject,
 	ICredentialsDecrypted,
 	ICredentialType,
@@ -408,13 +410,17 @@ function makeResult(
 		executedNodes,
 		outputs,
 		json: (nodeName, outputIndex = 0) => (outputs(nodeName)[outputIndex] ?? []).map((item) => item.json),
-		binary: async (nodeName, itemIndex, property = 'data') =>
-			await Container.get(BinaryDataService).getAsBuffer(binaryOf(nodeName, itemIndex, property)),
+		binary: async (nodeName, itemIndex, property = 'data') => await readBinary(binaryOf(nodeName, itemIndex, property)),
 		binaryPath: (nodeName, itemIndex, property = 'data') => {
 			const { id } = binaryOf(nodeName, itemIndex, property);
 			return id ? Container.get(BinaryDataService).getPath(id) : undefined;
 		},
 	};
+}
+
+/** The bytes of a binary data entry, from wherever the current binary mode keeps them. */
+export async function readBinary(binary: IBinaryData): Promise<Buffer> {
+	return await Container.get(BinaryDataService).getAsBuffer(binary);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1,7 +1,6 @@
 /**
  * Process-wide pieces of the in-process n8n engine: the DI container set-up (logger,
- * instance settings, binary data in filesystem mode), per-run context for log capture,
- * and shutdown.
+ * instance settings, binary data), per-run context for log capture, and shutdown.
  */
 import './env';
 
@@ -30,7 +29,7 @@ function fromN8nCore<T>(id: string): T {
 	return require(require.resolve(id, { paths: [coreDir] })) as T;
 }
 export const { Container } = fromN8nCore<typeof import('@n8n/di')>('@n8n/di');
-const { Logger } = fromN8nCore<typeof import('@n8n/backend-common')>('@n8n/backend-common');
+export const { Logger } = fromN8nCore<typeof import('@n8n/backend-common')>('@n8n/backend-common');
 type Logger = InstanceType<typeof Logger>;
 
 export type EngineLogLevel = 'error' | 'warn' | 'info' | 'debug';
@@ -170,8 +169,8 @@ export async function ensureEngine(): Promise<void> {
 			);
 		}
 
-		// Filesystem mode: prepareBinaryData() streams to <root>/.n8n/storage, and nodes read
-		// binaries back through getBinaryStream() without buffering.
+		// Memory mode by default (env.ts); init() also sets up the filesystem manager, which
+		// binaryModes.ts switches to.
 		await Container.get(BinaryDataService).init();
 
 		// Every node execution context asks the container for the SSH tunnel manager, whose

@@ -3,100 +3,17 @@
  * broken one must not reach into the network, leak the key, save a web page as a video, fill
  * the disk or hang. A probe node calls the package's one download path through n8n-core.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-
-import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
-
 import { clock } from '../../nodes/shared/clock';
-import { downloadToBinary } from '../../nodes/shared/download';
 import type { FileKind } from '../../nodes/shared/download';
-import { runWorkflow } from '../engine';
-import { credentialTypes, singleNodeWorkflow } from '../helpers/nodes';
+import { PROBE_KEY as KEY, probeDownload, startFileServer } from '../helpers/downloadProbe';
+import type { FileServer } from '../helpers/downloadProbe';
 
-const PROBE = 'n8n-nodes-security-test.downloadProbe';
-const KEY = 'blx_downloadCanaryKey0000000000000000000000';
-
-class DownloadProbe implements INodeType {
-	description: INodeTypeDescription = {
-		displayName: 'Download Probe',
-		name: 'downloadProbe',
-		group: ['transform'],
-		version: 1,
-		description: 'Calls downloadToBinary',
-		defaults: { name: 'Download Probe' },
-		inputs: ['main'],
-		outputs: ['main'],
-		credentials: [{ name: 'blipixApi', required: true }],
-		properties: [
-			{ displayName: 'URL', name: 'url', type: 'string', default: '' },
-			{ displayName: 'API Base URL', name: 'apiBaseUrl', type: 'string', default: '' },
-			{ displayName: 'Kind', name: 'kind', type: 'string', default: 'video' },
-			{ displayName: 'Max Bytes', name: 'maxBytes', type: 'number', default: 0 },
-		],
-	};
-
-	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		const binary = await downloadToBinary(this, {
-			url: this.getNodeParameter('url', 0) as string,
-			apiBaseUrl: this.getNodeParameter('apiBaseUrl', 0) as string,
-			credentialType: 'blipixApi',
-			baseName: 'T',
-			extension: 'mp4',
-			itemIndex: 0,
-			kind: this.getNodeParameter('kind', 0) as FileKind,
-			maxBytes: this.getNodeParameter('maxBytes', 0) as number,
-		});
-		return [[{ json: {}, binary: { data: binary } }]];
-	}
-}
-
-interface Seen {
-	path: string;
-	authorization?: string;
-}
-
-/** A file server that misbehaves on purpose, one way per path. */
-async function hostileServer() {
-	const seen: Seen[] = [];
-	const server = http.createServer((req, res) => {
-		const path = req.url ?? '/';
-		seen.push({ path, authorization: req.headers.authorization });
-		if (path === '/ok.mp4') return res.writeHead(200, { 'content-type': 'video/mp4' }).end(Buffer.alloc(1000, 1));
-		if (path === '/login.mp4') return res.writeHead(200, { 'content-type': 'text/html' }).end('<html>Sign in</html>');
-		if (path === '/big-declared.mp4') {
-			res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': String(10_000) });
-			return res.end(Buffer.alloc(10_000));
-		}
-		if (path === '/big-chunked.mp4') {
-			res.writeHead(200, { 'content-type': 'video/mp4' });
-			for (let i = 0; i < 10; i++) res.write(Buffer.alloc(1000));
-			return res.end();
-		}
-		if (path === '/loop') return res.writeHead(302, { location: '/loop' }).end();
-		if (path.startsWith('/elsewhere')) return res.writeHead(302, { location: `${other.url}/ok.mp4` }).end();
-		if (path === '/stall.mp4') {
-			res.writeHead(200, { 'content-type': 'video/mp4' });
-			res.write(Buffer.alloc(500));
-			return; // and nothing more, ever
-		}
-		return res.writeHead(404).end();
-	});
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-	const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-	const close = async () => {
-		server.closeAllConnections();
-		await new Promise((resolve) => server.close(resolve));
-	};
-	return { url, seen, close };
-}
-
-let api: Awaited<ReturnType<typeof hostileServer>>;
-let other: Awaited<ReturnType<typeof hostileServer>>;
+let api: FileServer;
+let other: FileServer;
 
 beforeAll(async () => {
-	api = await hostileServer();
-	other = await hostileServer();
+	api = await startFileServer(() => other.url);
+	other = await startFileServer();
 	// 60 API seconds of silence is 0.2 real seconds.
 	clock.follow(300, Date.now());
 });
@@ -113,12 +30,7 @@ beforeEach(() => {
 });
 
 async function download(url: string, extra: { apiBaseUrl?: string; kind?: FileKind; maxBytes?: number } = {}) {
-	return await runWorkflow({
-		workflow: singleNodeWorkflow(PROBE, { url, apiBaseUrl: extra.apiBaseUrl ?? `${api.url}/api/v1`, kind: extra.kind ?? 'video', maxBytes: extra.maxBytes ?? 0 }),
-		nodeTypes: { [PROBE]: new DownloadProbe() },
-		credentialTypes,
-		credentials: { blipixApi: { apiKey: KEY, baseUrl: `${api.url}/api/v1` } },
-	});
+	return await probeDownload(api.url, url, extra);
 }
 
 describe('downloads of URLs from an API answer', () => {
