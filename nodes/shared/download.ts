@@ -164,13 +164,15 @@ export async function downloadToBinary(ctx: DownloadContext, download: DownloadR
 	}
 
 	const body = response.body;
-	const transfer = watchTransfer(body, maxBytes);
-	const stored = await ctx.helpers.prepareBinaryData(body, fileName, mimeType).then(
+	const transfer = watchTransfer(body, maxBytes, signal);
+	const stored = await ctx.helpers.prepareBinaryData(transfer.stream, fileName, mimeType).then(
 		(binary) => ({ binary }),
 		(error: unknown) => ({ error }),
 	);
 	transfer.stop();
 	if ('binary' in stored) return stored.binary;
+	// Whatever stopped the reader, the connection goes too.
+	body.destroy();
 	const why = signal?.aborted ? 'the execution was canceled' : (transfer.problem ?? causeOf(stored.error));
 	throw refuse(
 		`Download of ${fileName} stopped after ${transfer.bytes} bytes: ${why}`,
@@ -179,28 +181,46 @@ export async function downloadToBinary(ctx: DownloadContext, download: DownloadR
 }
 
 /**
- * Counts the bytes of a body as its consumer reads them, and ends it when it passes
- * `maxBytes` or sends nothing for STALL_TIMEOUT_MS. The stream is paused after the listener
- * is added, so no byte flows before the consumer reads it.
+ * The body as n8n's binary store reads it, with every byte counted on the way. Each store reads
+ * in its own way and at its own pace: the filesystem mode writes the stream to a file, while
+ * memory (n8n 1.x's default), database (2.x queue mode's default) and S3 collect it with a
+ * 'data' listener. So the watch is a stream of its own between the two that takes a chunk from
+ * the server only when the store asks for one: it never changes how the body flows, and a slow
+ * store is never taken for a stalled server. It ends the body when it passes `maxBytes`, when the
+ * server sends nothing for STALL_TIMEOUT_MS while the store waits, or when the execution is canceled.
  */
-function watchTransfer(body: FileStream, maxBytes: number) {
-	const state = { bytes: 0, problem: undefined as string | undefined, lastDataAt: clock.now() };
+function watchTransfer(body: FileStream, maxBytes: number, signal: AbortSignal | undefined) {
+	const state = { bytes: 0, problem: undefined as string | undefined, waitingSince: undefined as number | undefined };
 	const done = new AbortController();
-	body.on('data', (chunk: Buffer) => {
-		state.bytes += chunk.length;
-		state.lastDataAt = clock.now();
-		if (maxBytes > 0 && state.bytes > maxBytes && !state.problem) {
-			state.problem = `it passed the Max File Size of ${maxBytes} bytes`;
-			body.destroy(new Error(state.problem));
+	const fail = (problem: string) => {
+		if (state.problem) return;
+		state.problem = problem;
+		body.destroy(new Error(problem));
+	};
+	const onCancel = () => fail('the execution was canceled');
+	signal?.addEventListener('abort', onCancel, { once: true });
+	done.signal.addEventListener('abort', () => signal?.removeEventListener('abort', onCancel), { once: true });
+
+	const stream = body.compose(async function* (source: AsyncIterable<Buffer>) {
+		const chunks = source[Symbol.asyncIterator]();
+		for (;;) {
+			state.waitingSince = clock.now();
+			const next = await chunks.next();
+			state.waitingSince = undefined;
+			if (next.done) return;
+			state.bytes += next.value.length;
+			if (maxBytes > 0 && state.bytes > maxBytes) fail(`it passed the Max File Size of ${maxBytes} bytes`);
+			if (state.problem) throw new Error(state.problem);
+			yield next.value;
 		}
-	});
-	body.pause();
+	}) as unknown as FileStream;
+
 	const watchdog = async () => {
 		while (!done.signal.aborted) {
 			await clock.sleep(STALL_TIMEOUT_MS / 4, done.signal);
-			if (clock.now() - state.lastDataAt > STALL_TIMEOUT_MS && !state.problem) {
-				state.problem = `nothing arrived for ${STALL_TIMEOUT_MS / 1000} seconds`;
-				body.destroy(new Error(state.problem));
+			const { waitingSince } = state;
+			if (waitingSince !== undefined && clock.now() - waitingSince > STALL_TIMEOUT_MS) {
+				fail(`nothing arrived for ${STALL_TIMEOUT_MS / 1000} seconds`);
 			}
 		}
 	};
@@ -209,6 +229,7 @@ function watchTransfer(body: FileStream, maxBytes: number) {
 		() => undefined,
 	);
 	return {
+		stream,
 		get bytes() {
 			return state.bytes;
 		},
