@@ -33,12 +33,12 @@ export type EngineBinaryMode = (typeof BINARY_MODES)[number];
 
 /** n8n 2.x's database mode gives up on a stream that sends nothing for this long. */
 export const DATABASE_READ_TIMEOUT_MS = 300_000;
+const DATABASE_MAX_FILE_BYTES = 512 * 1024 * 1024;
 
 /**
- * The database mode's way with a stream, as n8n 2.x's DatabaseManager stores one: the whole body
- * collected into a Buffer with a `'data'` listener (`@n8n/backend-network`'s streamToBuffer, which
- * rejects when nothing arrives for DATABASE_READ_TIMEOUT_MS), then one row per file. Only the
- * reading matters to the package; the "rows" stay in a Map.
+ * The database mode's way with a stream, as n8n 2.41's DatabaseManager stores one: the whole body
+ * collected into a Buffer (`collectWithDataListener`), refused over 512 MiB, then one row per file.
+ * Only the reading matters to the package; the "rows" stay in a Map.
  */
 export class DatabaseModeManager implements BinaryData.Manager {
 	readonly rows = new Map<string, { data: Buffer; metadata: BinaryData.Metadata }>();
@@ -53,6 +53,8 @@ export class DatabaseModeManager implements BinaryData.Manager {
 
 	async store(location: BinaryData.FileLocation, bufferOrStream: Buffer | Readable, metadata: BinaryData.PreWriteMetadata) {
 		const data = Buffer.isBuffer(bufferOrStream) ? bufferOrStream : await this.collect(bufferOrStream);
+		// N8N_BINARY_DATA_DATABASE_MAX_FILE_SIZE, 512 MiB by default
+		if (data.length > DATABASE_MAX_FILE_BYTES) throw new Error(`The file is too large to store in the database (${data.length} bytes)`);
 		const fileId = `${location.type === 'execution' ? location.executionId : 'custom'}-${++this.counter}`;
 		this.rows.set(fileId, { data, metadata: { ...metadata, fileSize: data.length } });
 		return { fileId, fileSize: data.length };
@@ -110,32 +112,38 @@ export class DatabaseModeManager implements BinaryData.Manager {
 	}
 }
 
-/** Collects a stream as n8n 2.x's database mode does: 'data' listener, read timeout, no resume(). */
+/**
+ * Collects a stream as n8n 2.x's database mode does (`@n8n/backend-network`'s streamToBuffer in
+ * n8n 2.41): a 'data' listener and no resume(), a read timeout that restarts with each chunk, and a
+ * 'close' before 'end' taken as a body cut short.
+ */
 function collectWithDataListener(stream: Readable): Promise<Buffer> {
 	return new Promise((resolve, reject) => {
 		const chunks: Buffer[] = [];
-		let timer: NodeJS.Timeout;
+		let settled = false;
+		let timer: NodeJS.Timeout | undefined;
+		const settle = (action: () => void) => {
+			if (settled) return;
+			settled = true;
+			clearTimeout(timer);
+			action();
+		};
 		const arm = () => {
 			clearTimeout(timer);
 			timer = setTimeout(() => {
 				stream.destroy();
-				reject(new Error(`Stream read timed out after ${DATABASE_READ_TIMEOUT_MS} ms`));
+				settle(() => reject(new Error(`Response body timed out after ${DATABASE_READ_TIMEOUT_MS}ms without data`)));
 			}, DATABASE_READ_TIMEOUT_MS);
 			timer.unref();
 		};
-		arm();
 		stream.on('data', (chunk: Buffer) => {
 			chunks.push(chunk);
 			arm();
 		});
-		stream.once('end', () => {
-			clearTimeout(timer);
-			resolve(Buffer.concat(chunks));
-		});
-		stream.once('error', (error) => {
-			clearTimeout(timer);
-			reject(error);
-		});
+		stream.once('end', () => settle(() => resolve(Buffer.concat(chunks))));
+		stream.once('error', (error) => settle(() => reject(error)));
+		stream.once('close', () => settle(() => reject(new Error('Stream closed before completing'))));
+		arm();
 	});
 }
 
