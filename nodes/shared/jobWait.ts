@@ -1,6 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
+import { clock } from './clock';
 import { canceledError } from './errors';
 import type { PollOutcome, PollSnapshot, PollSource } from './poller';
 import { describeProgress, formatDuration, waitForJobs } from './poller';
@@ -98,6 +99,17 @@ export interface JobWaitOptions<Job> {
 
 export type WaitOutputs = [INodeExecutionData[], INodeExecutionData[]];
 
+/** Why an item is on the "Failed or Timed Out" output (its `waitResult`). */
+type WaitResult = 'failed' | 'timedOut' | 'fileFailed' | 'notWaited';
+
+/** Each WaitResult in words, for the node error and the log; `maxWait` as formatDuration gives it. */
+const OUTCOME_WORDS: Record<WaitResult, (maxWait: string) => string> = {
+	failed: () => 'failed',
+	timedOut: (maxWait) => `not finished after ${maxWait}`,
+	fileFailed: () => 'finished, but its file could not be downloaded',
+	notWaited: () => 'not waited on',
+};
+
 /** A wait's node-level settings; they come from item 0 (the properties take no expressions). */
 function readWaitSettings(ctx: IExecuteFunctions) {
 	const node = ctx.getNode();
@@ -122,6 +134,8 @@ function readWaitSettings(ctx: IExecuteFunctions) {
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 const descriptionOf = (error: unknown) => (error as { description?: string } | undefined)?.description ?? undefined;
+
+const asSentence = (text: string) => (/[.!?]$/.test(text) ? text : `${text}.`);
 
 /** "abc, def, … (12)": enough ids to find every job, without flooding the message. */
 function listIds(ids: string[]): string {
@@ -175,6 +189,7 @@ export async function waitAndSort<Job extends IDataObject>(
 	const signal = ctx.getExecutionCancelSignal();
 	const { entries } = plan;
 
+	const startedAt = clock.now();
 	const outcomes = await waitForJobs([...new Set(entries.map((entry) => entry.jobId))], options.source(settings.pollIntervalMs), {
 		pollIntervalMs: settings.pollIntervalMs,
 		maxWaitMs: settings.maxWaitMs,
@@ -200,7 +215,9 @@ export async function waitAndSort<Job extends IDataObject>(
 			} catch (error) {
 				if (signal?.aborted) throw canceledError(node, entry.itemIndex);
 				const reason = [messageOf(error), descriptionOf(error)].filter(Boolean).join('. ');
-				failed.push({ json: { ...known, waitResult: 'fileFailed', reason, elapsedSeconds }, pairedItem });
+				// The download's time is waiting time too.
+				const untilNow = Math.round((clock.now() - startedAt) / 1000);
+				failed.push({ json: { ...known, waitResult: 'fileFailed', reason, elapsedSeconds: untilNow }, pairedItem });
 			}
 			continue;
 		}
@@ -213,22 +230,27 @@ export async function waitAndSort<Job extends IDataObject>(
 		(a.pairedItem as { item: number }).item - (b.pairedItem as { item: number }).item;
 	failed.sort(byItem);
 
+	const whatHappened = (json: IDataObject) => OUTCOME_WORDS[json.waitResult as WaitResult](formatDuration(settings.maxWaitMs));
+	const nameOf = ({ json, pairedItem }: INodeExecutionData) =>
+		typeof json.id === 'string' ? json.id : `item ${(pairedItem as { item: number }).item}`;
+	for (const item of failed) ctx.logger.warn(`${node.name}: ${nameOf(item)} ${whatHappened(item.json)}: ${String(item.json.reason)}`);
+
 	if (settings.onFailure === 'error' && failed.length > 0) {
 		const total = entries.length + plan.notWaitable.length;
 		const summary = failed
 			.slice(0, 5)
-			.map(({ json, pairedItem }) => `${typeof json.id === 'string' ? json.id : `item ${(pairedItem as { item: number }).item}`} (${String(json.waitResult)})`)
+			.map((item) => `${nameOf(item)} (${whatHappened(item.json)})`)
 			.join(', ');
 		const finishedIds = ready.map(({ json }) => String(json.id));
-		const failedIds = failed.map(({ json }) => json.id).filter((id): id is string => typeof id === 'string');
 		throw new NodeOperationError(
 			node,
-			`${failed.length} of ${total} ${options.noun} did not finish: ${summary}${failed.length > 5 ? ', …' : ''}`,
+			`${failed.length} of ${total} ${options.noun} could not be delivered: ${summary}${failed.length > 5 ? ', …' : ''}`,
 			{
 				description: [
-					failedIds.length ? `Not finished: ${listIds(failedIds)}.` : '',
-					finishedIds.length ? `Finished (paid, fetch them with their ID): ${listIds(finishedIds)}.` : '',
-					`Waited up to ${formatDuration(settings.maxWaitMs)}. Choose "Send to 'Failed or Timed Out' Output" under On Failure to keep the workflow going with every item.`,
+					...failed.slice(0, 5).map((item) => `${nameOf(item)}: ${asSentence(String(item.json.reason))}`),
+					failed.length > 5 ? `Not delivered, in all: ${listIds(failed.map(nameOf))}.` : '',
+					finishedIds.length ? `Delivered (paid, fetch them with their ID): ${listIds(finishedIds)}.` : '',
+					`Choose "Send to 'Failed or Timed Out' Output" under On Failure to keep the workflow going with every item.`,
 				]
 					.filter(Boolean)
 					.join(' '),

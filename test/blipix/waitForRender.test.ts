@@ -1,7 +1,8 @@
 import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
 import { runWorkflow } from '../engine';
-import type { EngineWorkflow } from '../engine';
+import type { EngineWorkflow, RunWorkflowOptions } from '../engine';
+import { STALL_TIMEOUT_MS } from '../../nodes/shared/download';
 import {
 	BLIPIX_TYPE,
 	WAIT_TYPE,
@@ -40,7 +41,7 @@ async function run(
 	apiKey: string,
 	items: IDataObject[],
 	chain: Parameters<typeof chainWorkflow>[1],
-	extra: { signal?: AbortSignal } = {},
+	extra: { signal?: AbortSignal; onLog?: RunWorkflowOptions['onLog'] } = {},
 ) {
 	const messages: string[] = [];
 	const result = await runWorkflow({
@@ -189,7 +190,30 @@ describe('Blipix Wait for Render', () => {
 			createNode(),
 			waitNode({ onFailure: 'error', downloadVideo: false }),
 		]);
-		expect(error?.message).toMatch(/^1 of 2 videos did not finish: \S+ \(failed\)$/);
+		expect(error?.message).toMatch(/^1 of 2 videos could not be delivered: \S+ \(failed\)$/);
+	});
+
+	it('a file that would not download is named with its cause, never as a timeout, and its time counts', async () => {
+		const logs: string[] = [];
+		const stallingRun = async (onFailure: string) => {
+			sim.cdnStallNext(1, 1000);
+			return await run(sim.blipix.createAccount(), [{ prompt: 'renders fine [render:30]' }], [createNode(), waitNode({ onFailure })], {
+				onLog: (entry) => logs.push(`${entry.level}: ${entry.message}`),
+			});
+		};
+		const stalled = `stopped after 1000 bytes: nothing arrived for ${STALL_TIMEOUT_MS / 1000} seconds`;
+
+		const stopped = await stallingRun('error');
+		expect(stopped.error?.message).toMatch(/^1 of 1 videos could not be delivered: \S+ \(finished, but its file could not be downloaded\)$/);
+		expect(stopped.error?.description).toContain(stalled);
+		expect(stopped.error?.description).not.toMatch(/Waited up to/);
+		expect(logs.filter((line) => line.startsWith('warn: ') && line.includes(stalled))).toHaveLength(1);
+
+		const kept = await stallingRun('output');
+		const [failed] = kept.outputs('Wait')[1];
+		expect(failed.json).toMatchObject({ waitResult: 'fileFailed', reason: expect.stringContaining(stalled) });
+		// 30 s of rendering, then a download that hung for the stall timeout: both are waiting time.
+		expect(failed.json.elapsedSeconds).toBeGreaterThanOrEqual(30 + STALL_TIMEOUT_MS / 1000);
 	});
 
 	it('rejects a poll interval under 5 s before any request', async () => {

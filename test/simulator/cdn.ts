@@ -216,6 +216,8 @@ export class Cdn {
 	readonly requests: CdnRequest[] = [];
 	readonly server: http.Server;
 	private readonly routes: Array<{ prefix: string; resolve: CdnResolver }> = [];
+	/** The next file GETs that stall (`stallNext`): each sends `afterBytes`, then nothing, ever. */
+	private stalls: number[] = [];
 
 	constructor() {
 		this.register('/blob/', (pathname) => {
@@ -236,6 +238,15 @@ export class Cdn {
 
 	reset(): void {
 		this.requests.length = 0;
+		this.stalls = [];
+	}
+
+	/**
+	 * The next `count` GETs of a file answer 200 with the full Content-Length, send the first
+	 * `afterBytes` bytes and then nothing more, leaving the connection open: a CDN edge that hangs.
+	 */
+	stallNext(count: number, afterBytes: number): void {
+		for (let i = 0; i < count; i++) this.stalls.push(afterBytes);
 	}
 
 	private resolve(pathname: string): VirtualFile | undefined {
@@ -294,6 +305,11 @@ export class Cdn {
 		res.writeHead(entry.status, headers);
 		if (req.method === 'HEAD' || end === start) {
 			res.end();
+			return;
+		}
+		const stallAfter = this.stalls.shift();
+		if (stallAfter !== undefined) {
+			res.write(file.read(start, Math.min(end, start + stallAfter)));
 			return;
 		}
 		pipeline(Readable.from(chunks(file, start, end), { objectMode: false }), res, () => {

@@ -158,6 +158,8 @@ export interface Simulator {
 	clipmix: SimulatorClipMix;
 	/** Every CDN request, oldest first (cleared by blipix.reset()). */
 	cdnRequests: CdnRequest[];
+	/** The next `count` file downloads from the CDN send `afterBytes` bytes, then hang (see README, CDN). */
+	cdnStallNext(count: number, afterBytes: number): void;
 	/** Current simulated time (ms epoch). */
 	simNow(): number;
 	close(): Promise<void>;
@@ -266,6 +268,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
 			reset: () => clipmix.reset(),
 		},
 		cdnRequests: cdn.requests,
+		cdnStallNext: (count, afterBytes) => cdn.stallNext(count, afterBytes),
 		simNow: () => clock.now(),
 		close: () => {
 			clipmix.close();
