@@ -215,29 +215,32 @@ describe('ClipMix Trigger: signed events from the simulator', () => {
 	it('examples/clipmix-webhook-to-file.json writes the finished file', async () => {
 		const { liveKey } = sim.clipmix.createAccount();
 		// eslint-disable-next-line @typescript-eslint/no-require-imports
-		const example = require('../../examples/clipmix-webhook-to-file.json') as EngineWorkflow;
-		// It writes to `.n8n-files/<name>`, relative to n8n's working directory: in n8n's Docker image,
-		// or n8n started from the home folder, that is ~/.n8n-files, all n8n 2.x lets nodes write to.
-		// Here the engine's temp folder plays the home (it is inside the allowed OS temp dir).
-		const home = engineRoot;
-		mkdirSync(join(home, '.n8n-files'), { recursive: true });
-		const cwd = process.cwd();
-		process.chdir(home);
-		try {
-			const receiver = await startReceiver({ apiKey: liveKey, workflow: example });
-			sim.clipmix.setWebhook(liveKey, receiver.url, SECRET);
-			const job = await createJob(liveKey, '/music', { prompt: 'to disk [render:30]' });
-			await until(() => receiver.started().length === 1);
-			const run = receiver.started()[0].run!;
-			expect(run.error).toBeUndefined();
-			const file = `.n8n-files/${String(job.id)}.m4a`;
-			expect(run.json('Write File')[0].fileName).toBe(file);
-			expect(readFileSync(join(home, file)).equals(sim.clipmix.resultFile(job.id as string))).toBe(true);
-			rmSync(join(home, file));
-			await receiver.close();
-		} finally {
-			process.chdir(cwd);
-		}
+		const shipped = require('../../examples/clipmix-webhook-to-file.json') as EngineWorkflow;
+		// It writes to `/home/node/.n8n-files/<name>` (~/.n8n-files in n8n's Docker image); its sticky note
+		// and the Write File node's notes tell everyone else to put their own ~/.n8n-files there. The
+		// user does that here: the engine's temp folder plays the home (inside the allowed OS temp dir),
+		// and the working directory stays where jest runs, as n8n's is wherever it was started.
+		const folder = join(engineRoot, '.n8n-files');
+		mkdirSync(folder, { recursive: true });
+		const writer = shipped.nodes.find((n) => n.type === 'n8n-nodes-base.readWriteFile')!;
+		expect(writer.parameters.fileName).toBe("={{ '/home/node/.n8n-files/' + $binary.data.fileName }}");
+		const example: EngineWorkflow = {
+			...shipped,
+			nodes: shipped.nodes.map((n) =>
+				n === writer ? { ...n, parameters: { ...n.parameters, fileName: String(n.parameters.fileName).replace('/home/node/.n8n-files/', `${folder}/`) } } : n,
+			),
+		};
+		const receiver = await startReceiver({ apiKey: liveKey, workflow: example });
+		sim.clipmix.setWebhook(liveKey, receiver.url, SECRET);
+		const job = await createJob(liveKey, '/music', { prompt: 'to disk [render:30]' });
+		await until(() => receiver.started().length === 1);
+		const run = receiver.started()[0].run!;
+		expect(run.error).toBeUndefined();
+		const file = join(folder, `${String(job.id)}.m4a`);
+		expect(run.json('Write File')[0].fileName).toBe(file);
+		expect(readFileSync(file).equals(sim.clipmix.resultFile(job.id as string))).toBe(true);
+		rmSync(file);
+		await receiver.close();
 	});
 });
 
