@@ -139,8 +139,9 @@ export class BlipixTrigger implements INodeType {
 		}
 
 		const hadBaseline = (this.getWorkflowStaticData('node').cursor as IDataObject | undefined)?.baselineAt !== undefined;
-		const polled = await pollVideoEvents(this, settings).then(
-			(items) => ({ items }),
+		// One execution per video, like one post per video, started as soon as its item is ready.
+		const polled = await pollVideoEvents(this, settings, (item) => this.__emit([[item]])).then(
+			() => ({}),
 			(error: unknown) => ({ error }),
 		);
 		if ('error' in polled) {
@@ -150,8 +151,6 @@ export class BlipixTrigger implements INodeType {
 			this.logger.warn(`Blipix Trigger: this poll could not check for videos and the next one will: ${(polled.error as Error).message}`);
 			return null;
 		}
-		// One execution per video, like one post per video.
-		for (const item of polled.items) this.__emit([[item]]);
 		return null;
 	}
 }

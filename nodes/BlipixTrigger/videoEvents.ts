@@ -6,6 +6,7 @@ import type { BlipixVideo } from '../shared/blipix/types';
 import { isVideoFailed, isVideoReady } from '../shared/blipix/types';
 import { clock } from '../shared/clock';
 import { emitOnceScope, emitOnceStore } from '../shared/emitOnce';
+import { mapLimit } from '../shared/jobWait';
 
 export type VideoEvent = 'video.ready' | 'video.failed';
 
@@ -21,6 +22,13 @@ const MAX_PENDING = 2_000;
 const PENDING_GIVE_UP_MS = 7 * 24 * 60 * 60_000;
 /** A video whose details or files fail this often is emitted anyway, with the error, rather than retried forever. */
 const MAX_ATTEMPTS = 3;
+/** Items built at once (details, files): a slow or hung file holds up only its own video. */
+const BUILD_CONCURRENCY = 3;
+/**
+ * A poll starts building no item this long after it began (API ms); the rest wait for the next
+ * poll, so that a burst of finished videos with big files never keeps one poll busy for long.
+ */
+const BUILD_START_BUDGET_MS = 45_000;
 
 /** A video seen unfinished (or whose emission failed), watched until it can be emitted. */
 interface Watched {
@@ -66,9 +74,16 @@ function loadCursor(staticData: IDataObject): Cursor {
 	return { baselineAt: stored?.baselineAt, watched: { ...(stored?.watched ?? {}) } };
 }
 
+/** A finished video to emit; `detailed` when it came from GET /videos/:id already. */
+interface Due {
+	video: BlipixVideo;
+	event: VideoEvent;
+	detailed?: boolean;
+}
+
 /** One emitted item: the video (with its details and files, as asked), the event and when it was seen. */
-async function toItem(ctx: IPollFunctions, listed: BlipixVideo, event: VideoEvent, settings: TriggerSettings): Promise<INodeExecutionData> {
-	const video = settings.fetchDetails ? await getVideo(ctx, listed.id) : listed;
+async function toItem(ctx: IPollFunctions, { video: listed, event, detailed }: Due, settings: TriggerSettings): Promise<INodeExecutionData> {
+	const video = settings.fetchDetails && !detailed ? await getVideo(ctx, listed.id) : listed;
 	const binary: INodeExecutionData['binary'] = {};
 	if (event === 'video.ready' && settings.downloadVideo) {
 		binary[settings.videoField] = await downloadVideoFile(ctx, video, 'video', 0, settings.maxBytes);
@@ -89,17 +104,22 @@ export async function latestEvent(ctx: IPollFunctions, settings: TriggerSettings
 			return event !== undefined && matches(video, event, settings);
 		})
 		.sort((a, b) => createdAtOf(b) - createdAtOf(a))[0];
-	return latest ? await toItem(ctx, latest, eventOf(latest) as VideoEvent, settings) : undefined;
+	return latest ? await toItem(ctx, { video: latest, event: eventOf(latest) as VideoEvent }, settings) : undefined;
 }
 
 /**
  * One scheduled poll: one GET /videos?limit=100 whatever the number of videos, plus a GET per
  * emitted video (details, optional) and per watched video that left the newest 100 (at most
- * MAX_LOOKUPS_PER_POLL, least recently checked first). Returns the items to emit, each claimed
- * in the emit-once store, so that overlapping or repeated polls never emit one video twice.
- * The first poll records what exists and emits only the catch-up, if asked.
+ * MAX_LOOKUPS_PER_POLL, least recently checked first). Each item goes to `emit` as soon as it is
+ * built, claimed in the emit-once store, so that overlapping or repeated polls never emit one
+ * video twice; while it is being built it is held there, so an overlapping poll does not fetch it
+ * again. The first poll records what exists and emits only the catch-up, if asked.
  */
-export async function pollVideoEvents(ctx: IPollFunctions, settings: TriggerSettings): Promise<INodeExecutionData[]> {
+export async function pollVideoEvents(
+	ctx: IPollFunctions,
+	settings: TriggerSettings,
+	emit: (item: INodeExecutionData) => void,
+): Promise<void> {
 	const staticData = ctx.getWorkflowStaticData('node');
 	const emitted = emitOnceStore(staticData, emitOnceScope(ctx.getWorkflow().id, ctx.getNode()), {
 		maxAgeMs: HISTORY_MS,
@@ -117,7 +137,7 @@ export async function pollVideoEvents(ctx: IPollFunctions, settings: TriggerSett
 			: Infinity
 		: Math.max(cursor.baselineAt as number, now - HISTORY_MS);
 
-	const due: Array<{ video: BlipixVideo; event: VideoEvent }> = [];
+	const due: Due[] = [];
 	const listedIds = new Set<string>();
 	for (const video of listed) {
 		listedIds.add(video.id);
@@ -150,40 +170,53 @@ export async function pollVideoEvents(ctx: IPollFunctions, settings: TriggerSett
 		watched.checkedAt = now;
 		const event = eventOf(found.video);
 		if (event && emitted.has(id)) delete cursor.watched[id];
-		else if (event) due.push({ video: found.video, event });
+		else if (event) due.push({ video: found.video, event, detailed: true });
 	}
 
-	const items: INodeExecutionData[] = [];
-	for (const { video, event } of due) {
-		const watched = cursor.watched[video.id];
+	const toBuild: Due[] = [];
+	for (const entry of due) {
+		const { video, event } = entry;
 		if (!matches(video, event, settings)) {
 			// Decided once: a video the events or filters leave out is not looked at again.
 			emitted.claim(video.id, now);
 			delete cursor.watched[video.id];
-			continue;
+		} else if (emitted.hold(video.id, now)) {
+			toBuild.push(entry);
 		}
-		const built = await toItem(ctx, video, event, settings).then(
-			(item) => ({ item }),
-			(error: unknown) => ({ error }),
-		);
-		const attempts = (watched?.attempts ?? 0) + 1;
-		if ('error' in built && attempts < MAX_ATTEMPTS) {
-			// Watched, so the next poll tries again even once the video leaves the newest 100.
-			cursor.watched[video.id] = { createdAt: createdAtOf(video), checkedAt: now, attempts };
-			ctx.logger.warn(`Blipix Trigger: video ${video.id} will be emitted next poll: ${(built.error as Error).message}`);
-			continue;
-		}
-		const item = 'item' in built ? built.item : { json: { ...video, event, detectedAt: new Date(now).toISOString(), error: (built.error as Error).message } };
-		// Claimed only now that the item is ready: an overlapping poll that got here first has emitted it.
-		if (emitted.claim(video.id, now)) items.push(item);
-		delete cursor.watched[video.id];
+		// Otherwise an overlapping poll is building it, or has emitted it since this one listed.
 	}
+
+	await mapLimit(toBuild, BUILD_CONCURRENCY, async (entry) => {
+		const { video, event } = entry;
+		try {
+			if (clock.now() - now > BUILD_START_BUDGET_MS) {
+				// Left for the next poll, watched so that it is found even once it leaves the newest 100.
+				cursor.watched[video.id] ??= { createdAt: createdAtOf(video), checkedAt: now, attempts: 0 };
+				return;
+			}
+			const built = await toItem(ctx, entry, settings).then(
+				(item) => ({ item }),
+				(error: unknown) => ({ error }),
+			);
+			const attempts = (cursor.watched[video.id]?.attempts ?? 0) + 1;
+			if ('error' in built && attempts < MAX_ATTEMPTS) {
+				// Watched, so the next poll tries again even once the video leaves the newest 100.
+				cursor.watched[video.id] = { createdAt: createdAtOf(video), checkedAt: now, attempts };
+				ctx.logger.warn(`Blipix Trigger: video ${video.id} will be emitted next poll: ${(built.error as Error).message}`);
+				return;
+			}
+			const item = 'item' in built ? built.item : { json: { ...video, event, detectedAt: new Date(now).toISOString(), error: (built.error as Error).message } };
+			if (emitted.claim(video.id, now)) emit(item);
+			delete cursor.watched[video.id];
+		} finally {
+			emitted.release(video.id);
+		}
+	});
 
 	forgetStale(cursor, now, ctx);
 	// In the API's own time, so that a clock difference between n8n and Blipix cannot make a new video history.
 	cursor.baselineAt ??= Math.max(0, ...listed.map(createdAtOf));
 	staticData.cursor = cursor as unknown as IDataObject;
-	return items;
 }
 
 /** Keeps the watch list bounded: Blipix has given up on a video processing for a week, and the oldest go first past the cap. */

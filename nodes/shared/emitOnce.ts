@@ -60,6 +60,14 @@ export interface EmitOnceStore {
 	/** Whether `key` was claimed within `maxAgeMs`, without claiming it. */
 	has(key: string, now?: number): boolean;
 	/**
+	 * Holds `key` in this process while its item is being built (a slow file download, say), so that
+	 * an overlapping run of the same trigger leaves it alone instead of building it again. true if
+	 * it was neither claimed nor held; the holder then claims it (or not) and `release`s it.
+	 * Synchronous, like `claim`. Kept in memory only: a restart drops every hold.
+	 */
+	hold(key: string, now?: number): boolean;
+	release(key: string): void;
+	/**
 	 * ms epoch: keys whose time (see `claim`) is at or before this may have been forgotten before
 	 * `maxAgeMs` because more than `maxEntries` arrived; 0 while none was. An item whose time is at
 	 * or before it cannot be told from a repeat.
@@ -96,6 +104,8 @@ interface Scope {
 	changed: string[];
 	/** When to look for expired keys next. */
 	nextPruneAt: number;
+	/** Keys held by a run of this process that is building their item (`hold`). */
+	held: Set<string>;
 }
 
 /** How many recent changes are kept to bring a copy of static data up to date cheaply. */
@@ -153,7 +163,15 @@ class Store implements EmitOnceStore {
 		const memoryKey = `${scopeKey}\u0000${field}`;
 		let memory = scopes.get(memoryKey);
 		if (!memory) {
-			memory = { seen: new Map(), forgottenThrough: 0, writer: randomBytes(9).toString('base64'), seq: 0, changed: [], nextPruneAt: 0 };
+			memory = {
+				seen: new Map(),
+				forgottenThrough: 0,
+				writer: randomBytes(9).toString('base64'),
+				seq: 0,
+				changed: [],
+				nextPruneAt: 0,
+				held: new Set(),
+			};
 			scopes.set(memoryKey, memory);
 		}
 		this.memory = memory;
@@ -171,6 +189,16 @@ class Store implements EmitOnceStore {
 
 	has(key: string, now = clock.now()): boolean {
 		return this.fresh(this.memory.seen.get(key), now) || (this.copy !== undefined && this.fresh(own(this.copy.seen, key), now));
+	}
+
+	hold(key: string, now = clock.now()): boolean {
+		if (this.memory.held.has(key) || this.has(key, now)) return false;
+		this.memory.held.add(key);
+		return true;
+	}
+
+	release(key: string): void {
+		this.memory.held.delete(key);
 	}
 
 	claim(key: string, now = clock.now(), at = now): boolean {

@@ -39,7 +39,7 @@ function triggerWorkflow(parameters: INodeParameters = {}): EngineWorkflow {
 function trigger(apiKey: string, parameters: INodeParameters = {}) {
 	const staticData: IDataObject = {};
 	const workflow = triggerWorkflow(parameters);
-	const poll = async (extra: { mode?: 'trigger' | 'manual'; activating?: boolean } = {}) =>
+	const poll = async (extra: { mode?: 'trigger' | 'manual'; activating?: boolean; onEmit?: () => void } = {}) =>
 		await pollTrigger({
 			workflow,
 			triggerNode: 'Blipix Trigger',
@@ -151,6 +151,45 @@ describe('Blipix Trigger', () => {
 		const again = await poll();
 		const all = [...together, again].flatMap((result) => emittedIds(result.emitted).flat());
 		expect(all.sort()).toEqual([...ids].sort());
+	});
+
+	it('fetches each video once when polls overlap: one list request per poll, one details request and one download per video', async () => {
+		const apiKey = sim.blipix.createAccount({ credits: 1000 });
+		const { activate, poll } = trigger(apiKey, { options: { downloadVideo: true } });
+		await activate();
+		const ids = await createVideos(apiKey, Array.from({ length: 6 }, (_, i) => `twice ${i} [render:30]`));
+		await sleepSim(60);
+		const requests = (route: string) => sim.blipix.stats(apiKey).byRoute[route] ?? 0;
+		const [listsBefore, detailsBefore] = [requests('GET /videos'), requests('GET /videos/:id')];
+		const together = await Promise.all([poll(), poll()]);
+		expect(together.flatMap((result) => emittedIds(result.emitted).flat()).sort()).toEqual([...ids].sort());
+		expect(requests('GET /videos') - listsBefore).toBe(2);
+		expect(requests('GET /videos/:id') - detailsBefore).toBe(ids.length);
+		const downloads = sim.cdnRequests.filter(({ path }) => path.startsWith('/videos/') && ids.some((id) => path.includes(id)));
+		expect(downloads).toHaveLength(ids.length);
+	});
+
+	it('a file that keeps failing holds up only itself: the others are emitted at once, it comes with its error on the third poll', async () => {
+		const apiKey = sim.blipix.createAccount({ credits: 1000 });
+		const { activate, poll } = trigger(apiKey, { options: { downloadVideo: true } });
+		await activate();
+		const [hung, ...fine] = await createVideos(apiKey, ['hangs [render:30]', 'fine one [render:30]', 'fine two [render:30]']);
+		await sleepSim(60);
+		sim.cdnStallNext(3, 1000, hung);
+
+		const startedAt = Date.now();
+		const emittedAt: number[] = [];
+		const first = await poll({ onEmit: () => emittedAt.push(Date.now()) });
+		const pollTook = Date.now() - startedAt;
+		expect(emittedIds(first.emitted).flat().sort()).toEqual([...fine].sort());
+		// Each was emitted as soon as its file was in, not when the hung download gave up a stall timeout later.
+		for (const at of emittedAt) expect((at - startedAt) / pollTook).toBeLessThan(0.5);
+
+		expect(emittedIds((await poll()).emitted).flat()).toEqual([]);
+		const third = await poll();
+		expect(emittedIds(third.emitted).flat()).toEqual([hung]);
+		expect(third.emitted[0][0][0].json.error).toMatch(/stopped after 1000 bytes: nothing arrived for 60 seconds/);
+		expect(emittedIds((await poll()).emitted).flat()).toEqual([]);
 	});
 
 	it('still emits a video that left the newest 100 before it finished, by looking it up', async () => {

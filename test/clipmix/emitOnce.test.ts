@@ -28,6 +28,24 @@ describe('emitOnceStore', () => {
 		expect(emitOnceStore(load(data), scope, options).claim('a', T0 + 24 * HOUR + 1)).toBe(true);
 	});
 
+	it('holds a key for one run of this process while it builds the item; claimed or held, others leave it alone', () => {
+		const scope = newScope();
+		const first = emitOnceStore({}, scope, options);
+		const overlapping = emitOnceStore({}, scope, options);
+		expect(first.hold('v', T0)).toBe(true);
+		expect(overlapping.hold('v', T0)).toBe(false);
+		// The build failed: released unclaimed, so a later run tries again.
+		first.release('v');
+		expect(overlapping.hold('v', T0)).toBe(true);
+		expect(overlapping.claim('v', T0)).toBe(true);
+		overlapping.release('v');
+		expect(first.hold('v', T0)).toBe(false);
+		// A hold is memory only: nothing of it is saved.
+		const data: IDataObject = {};
+		emitOnceStore(data, scope, options).hold('w', T0);
+		expect(persisted(data).seen).toEqual({});
+	});
+
 	it('remembers a key until its own time + maxAgeMs, when the caller gives one', () => {
 		const scope = newScope();
 		const data: IDataObject = {};

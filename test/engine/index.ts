@@ -788,6 +788,8 @@ export interface PollTriggerOptions extends Omit<RunWorkflowOptions, 'startNode'
 	activating?: boolean;
 	/** Run the rest of the workflow once per emission (n8n starts one execution per emit); default false. */
 	startWorkflow?: boolean;
+	/** Called at each emission, as it happens (n8n starts its execution then). */
+	onEmit?: (items: INodeExecutionData[][]) => void;
 }
 
 export interface PollTriggerResult {
@@ -833,7 +835,10 @@ export async function pollTrigger(opts: PollTriggerOptions): Promise<PollTrigger
 		additional,
 		mode,
 		'activate' satisfies WorkflowActivateMode,
-		(data) => result.emitted.push(data),
+		(data) => {
+			result.emitted.push(data);
+			opts.onEmit?.(data);
+		},
 		(error) => result.emittedErrors.push(error),
 	);
 	const nodeType = nodeTypes.getByNameAndVersion(node.type, node.typeVersion);

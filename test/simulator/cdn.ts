@@ -217,7 +217,7 @@ export class Cdn {
 	readonly server: http.Server;
 	private readonly routes: Array<{ prefix: string; resolve: CdnResolver }> = [];
 	/** The next file GETs that stall (`stallNext`): each sends `afterBytes`, then nothing, ever. */
-	private stalls: number[] = [];
+	private stalls: Array<{ afterBytes: number; pathContains?: string }> = [];
 
 	constructor() {
 		this.register('/blob/', (pathname) => {
@@ -242,11 +242,12 @@ export class Cdn {
 	}
 
 	/**
-	 * The next `count` GETs of a file answer 200 with the full Content-Length, send the first
-	 * `afterBytes` bytes and then nothing more, leaving the connection open: a CDN edge that hangs.
+	 * The next `count` GETs of a file (whose path contains `pathContains`, if given) answer 200 with
+	 * the full Content-Length, send the first `afterBytes` bytes and then nothing more, leaving the
+	 * connection open: a CDN edge that hangs.
 	 */
-	stallNext(count: number, afterBytes: number): void {
-		for (let i = 0; i < count; i++) this.stalls.push(afterBytes);
+	stallNext(count: number, afterBytes: number, pathContains?: string): void {
+		for (let i = 0; i < count; i++) this.stalls.push({ afterBytes, pathContains });
 	}
 
 	private resolve(pathname: string): VirtualFile | undefined {
@@ -307,9 +308,10 @@ export class Cdn {
 			res.end();
 			return;
 		}
-		const stallAfter = this.stalls.shift();
-		if (stallAfter !== undefined) {
-			res.write(file.read(start, Math.min(end, start + stallAfter)));
+		const stall = this.stalls.findIndex(({ pathContains }) => pathContains === undefined || pathname.includes(pathContains));
+		if (stall >= 0) {
+			const [{ afterBytes }] = this.stalls.splice(stall, 1);
+			res.write(file.read(start, Math.min(end, start + afterBytes)));
 			return;
 		}
 		pipeline(Readable.from(chunks(file, start, end), { objectMode: false }), res, () => {

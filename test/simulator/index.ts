@@ -158,8 +158,8 @@ export interface Simulator {
 	clipmix: SimulatorClipMix;
 	/** Every CDN request, oldest first (cleared by blipix.reset()). */
 	cdnRequests: CdnRequest[];
-	/** The next `count` file downloads from the CDN send `afterBytes` bytes, then hang (see README, CDN). */
-	cdnStallNext(count: number, afterBytes: number): void;
+	/** The next `count` file downloads from the CDN (with `pathContains` in the path) send `afterBytes` bytes, then hang (README, CDN). */
+	cdnStallNext(count: number, afterBytes: number, pathContains?: string): void;
 	/** Current simulated time (ms epoch). */
 	simNow(): number;
 	close(): Promise<void>;
@@ -268,7 +268,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
 			reset: () => clipmix.reset(),
 		},
 		cdnRequests: cdn.requests,
-		cdnStallNext: (count, afterBytes) => cdn.stallNext(count, afterBytes),
+		cdnStallNext: (count, afterBytes, pathContains) => cdn.stallNext(count, afterBytes, pathContains),
 		simNow: () => clock.now(),
 		close: () => {
 			clipmix.close();
