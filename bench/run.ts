@@ -7,6 +7,8 @@
  *    GET /videos/:id per video every 20 s.
  * 2. Download of a 1 GiB body: our streaming path into n8n binary data (filesystem mode)
  *    versus reading the whole body into a buffer, with a plain stream-to-file copy as the ceiling.
+ *    Then a 256 MiB video in each of n8n's four binary-data modes, ours beside the naive buffer;
+ *    BENCH_ONLY=download-modes runs only that and replaces only its section of bench/RESULTS.md.
  * 3. ClipMix Trigger: deliveries per second through signature verification and
  *    de-duplication, and the de-duplication store's size after 100,000 events, against 0.1's
  *    array of the last 1,000 keys and a store that remembers everything.
@@ -36,7 +38,8 @@ import axios from 'axios';
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 
 import { deliverWebhook, engineRoot, runWorkflow } from '../test/engine';
-import { useBinaryMode } from '../test/engine/binaryModes';
+import { BINARY_MODES, stopBinaryModes, useBinaryMode } from '../test/engine/binaryModes';
+import type { EngineBinaryMode } from '../test/engine/binaryModes';
 import type { EngineWorkflow } from '../test/engine';
 import { SOAK_FAULTS, SOAK_ITEMS, runName, runSoak } from '../test/helpers/soak';
 import type { SoakOptions, SoakReport, SoakRow } from '../test/helpers/soak';
@@ -215,42 +218,56 @@ function downloadNode(strategy: 'stream' | 'buffer', url: string): INodeType {
 
 interface DownloadResult { approach: string; rssGrowthMiB: number; mbPerS: number; seconds: number }
 
-async function withPeakRss<T>(work: () => Promise<T>): Promise<{ value: T; growthMiB: number; seconds: number }> {
+/** Peak growth of `measure` (default: RSS) while `work` runs, after a GC. */
+async function withPeakRss<T>(
+	work: () => Promise<T>,
+	measure = () => process.memoryUsage().rss,
+): Promise<{ value: T; growthMiB: number; seconds: number }> {
 	(global as { gc?: () => void }).gc?.();
-	const baseline = process.memoryUsage().rss;
+	const baseline = measure();
 	let peak = baseline;
-	const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 5);
+	const sampler = setInterval(() => { peak = Math.max(peak, measure()); }, 5);
 	const started = process.hrtime.bigint();
 	const value = await work();
 	const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 	clearInterval(sampler);
-	peak = Math.max(peak, process.memoryUsage().rss);
+	peak = Math.max(peak, measure());
 	return { value, growthMiB: (peak - baseline) / 1024 / 1024, seconds };
+}
+
+/** The blob CDN in a child process, so that its memory is not counted as ours. */
+async function startBlobCdn() {
+	const server = spawn(process.execPath, [join(__dirname, 'cdnServer.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
+	const { cdnUrl } = await new Promise<{ cdnUrl: string }>((resolveUrl) =>
+		server.stdout.once('data', (chunk: Buffer) => resolveUrl(JSON.parse(chunk.toString()))),
+	);
+	return { cdnUrl, stop: () => server.kill() };
+}
+
+/** One run of a download node in the engine, in whatever binary mode is current; the file is removed again. */
+async function downloadInEngine(strategy: 'stream' | 'buffer', url: string): Promise<void> {
+	const run = await runWorkflow({
+		nodeTypes: { 'bench.download': downloadNode(strategy, url) },
+		credentialTypes: [new BlipixApi()],
+		credentials: {},
+		workflow: chain([{}], [{ name: 'Download', type: 'bench.download', parameters: {} }]),
+	});
+	if (run.error) throw run.error;
+	const path = run.binaryPath('Download', 0);
+	if (path) rmSync(path, { force: true });
 }
 
 async function benchDownloads(): Promise<DownloadResult[]> {
 	// The streaming claim is about disk: memory, database and S3 modes hold the file whole by design.
 	await useBinaryMode('filesystem');
-	const server = spawn(process.execPath, [join(__dirname, 'cdnServer.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
-	const { cdnUrl } = await new Promise<{ cdnUrl: string }>((resolveUrl) =>
-		server.stdout.once('data', (chunk: Buffer) => resolveUrl(JSON.parse(chunk.toString()))),
-	);
-	const url = `${cdnUrl}/blob/${GIB}.mp4`;
+	const cdn = await startBlobCdn();
+	const url = `${cdn.cdnUrl}/blob/${GIB}.mp4`;
 	const results: DownloadResult[] = [];
 	const record = (approach: string, r: { growthMiB: number; seconds: number }) =>
 		results.push({ approach, rssGrowthMiB: r.growthMiB, mbPerS: GIB / 1e6 / r.seconds, seconds: r.seconds });
 
 	try {
-		const viaEngine = async (strategy: 'stream' | 'buffer') => {
-			const run = await runWorkflow({
-				nodeTypes: { 'bench.download': downloadNode(strategy, url) },
-				credentialTypes: [new BlipixApi()],
-				credentials: {},
-				workflow: chain([{}], [{ name: 'Download', type: 'bench.download', parameters: {} }]),
-			});
-			if (run.error) throw run.error;
-			rmSync(run.binaryPath('Download', 0)!, { force: true });
-		};
+		const viaEngine = async (strategy: 'stream' | 'buffer') => await downloadInEngine(strategy, url);
 		const file = join(engineRoot, 'plain-copy.mp4');
 		const plainCopy = async () => {
 			await new Promise<void>((done, fail) =>
@@ -272,9 +289,78 @@ async function benchDownloads(): Promise<DownloadResult[]> {
 		for (const [name, r] of best) record(name, r);
 		record('naive: whole body into a buffer, then binary data', await withPeakRss(() => viaEngine('buffer')));
 	} finally {
-		server.kill();
+		cdn.stop();
 	}
 	return results;
+}
+
+const MODES_HEADING = '## Download in each binary-data mode';
+/** BENCH_ONLY=download-modes runs only that section and replaces only it in bench/RESULTS.md. */
+const MODES_ONLY = 'download-modes';
+/** Small enough for memory mode, whose base64 copy must fit V8's largest string (about 512 MiB). */
+const MODE_FILE_BYTES = 256 * 1024 ** 2;
+const MODE_DEFAULTS: Record<EngineBinaryMode, string> = {
+	default: 'n8n 1.x',
+	filesystem: 'n8n 2.x',
+	database: 'n8n 2.x, queue mode',
+	s3: 'where configured',
+};
+
+interface ModeResult { mode: EngineBinaryMode; approach: 'ours' | 'naive'; seconds: number; rssGrowthMiB: number }
+const MODE_ROW_ONLY = 'download-mode-row';
+
+/** One row, in a process of its own (BENCH_ONLY=download-mode-row), so that no row inherits another's memory. */
+async function downloadModeRow(mode: EngineBinaryMode, approach: 'ours' | 'naive'): Promise<ModeResult> {
+	const child = spawn(process.execPath, ['--expose-gc', __filename], {
+		env: { ...process.env, BENCH_ONLY: MODE_ROW_ONLY, BENCH_MODE: mode, BENCH_APPROACH: approach },
+		stdio: ['ignore', 'pipe', 'inherit'],
+	});
+	let out = '';
+	child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+	const code = await new Promise<number | null>((done) => child.on('close', done));
+	if (code !== 0) throw new Error(`download-mode row ${mode}/${approach} exited with ${code}`);
+	return JSON.parse(out.trim().split('\n').pop() as string) as ModeResult;
+}
+
+/** A 256 MiB video through our streaming download and through the naive buffer, in each of n8n's four binary-data modes. */
+async function benchDownloadModes(): Promise<ModeResult[]> {
+	const results: ModeResult[] = [];
+	for (const mode of BINARY_MODES) for (const approach of ['ours', 'naive'] as const) results.push(await downloadModeRow(mode, approach));
+	return results;
+}
+
+/** The child's side of downloadModeRow: prints the row as JSON. */
+async function runDownloadModeRow(): Promise<void> {
+	const mode = process.env.BENCH_MODE as EngineBinaryMode;
+	const approach = process.env.BENCH_APPROACH as 'ours' | 'naive';
+	const cdn = await startBlobCdn();
+	try {
+		await useBinaryMode(mode);
+		const r = await withPeakRss(() => downloadInEngine(approach === 'ours' ? 'stream' : 'buffer', `${cdn.cdnUrl}/blob/${MODE_FILE_BYTES}.mp4`));
+		console.log(JSON.stringify({ mode, approach, seconds: r.seconds, rssGrowthMiB: r.growthMiB } satisfies ModeResult));
+	} finally {
+		cdn.stop();
+		await stopBinaryModes();
+	}
+}
+
+function downloadModesSection(results: ModeResult[]): string[] {
+	const rows = results.map((r) => [
+		r.mode,
+		MODE_DEFAULTS[r.mode],
+		r.approach === 'ours' ? 'our streaming download' : 'naive: whole body into a buffer first',
+		r.seconds.toFixed(2),
+		(MODE_FILE_BYTES / 1e6 / r.seconds).toFixed(0),
+		`${r.rssGrowthMiB.toFixed(0)} MiB`,
+	]);
+	return [
+		MODES_HEADING,
+		'',
+		table(['mode', 'whose default', 'approach', 'seconds', 'MB/s', 'peak RSS growth'], rows),
+		'',
+		`A ${MODE_FILE_BYTES / 1024 ** 2} MiB video through the real engine. Filesystem mode streams it to disk; memory mode keeps it in RAM and as base64 in the execution data (V8 refuses a string past 512 MiB, so a file over 384 MiB cannot be held at all: checked on Node 20 and 24); database mode (n8n 2.41's reader, test/engine/binaryModes.ts) and S3 (n8n-core's own manager against s3rver) read it whole into RAM before they store it. Each row runs in a fresh process; RSS is sampled every 5 ms.`,
+		'',
+	];
 }
 
 interface TriggerResult { approach: string; events: number; perSecond: number; storeKeys: number; storeKiB: number }
@@ -477,6 +563,17 @@ function table(header: string[], rows: Array<Array<string | number>>): string {
 }
 
 async function main() {
+	if (process.env.BENCH_ONLY === MODE_ROW_ONLY) return await runDownloadModeRow();
+	if (process.env.BENCH_ONLY === MODES_ONLY) {
+		const section = downloadModesSection(await benchDownloadModes()).join('\n');
+		console.log(`\n${section}`);
+		const results = readFileSync(RESULTS, 'utf8');
+		const start = results.indexOf(MODES_HEADING);
+		const end = start < 0 ? results.indexOf(CLIPMIX_TRIGGER_HEADING) : results.indexOf('\n## ', start + 1);
+		writeFileSync(RESULTS, `${results.slice(0, start < 0 ? end : start)}${section.trimEnd()}\n\n${results.slice(end).trimStart()}`);
+		console.log('[bench] download-modes section written to bench/RESULTS.md');
+		return;
+	}
 	if (process.env.BENCH_ONLY === QUEUE_ONLY) {
 		const section = queueSection(await benchQueue(), table).join('\n');
 		console.log(`\n${section}`);
@@ -524,6 +621,8 @@ async function main() {
 	await sim.close();
 	console.log('[bench] downloading 1 GiB three ways…');
 	const downloads = await benchDownloads();
+	console.log('[bench] downloading 256 MiB in each binary-data mode…');
+	const downloadModes = await benchDownloadModes();
 	console.log('[bench] ClipMix Trigger deliveries…');
 	const trigger = await benchTrigger();
 	console.log(`[bench] soak: ${SOAK.itemsPerApi} videos and ${SOAK.itemsPerApi} jobs against failing APIs…`);
@@ -563,6 +662,7 @@ async function main() {
 		'',
 		'RSS is sampled every 5 ms in the n8n process; the server runs in a child process. The two streaming rows are the best of three alternating rounds (disk write speed drifts as the page cache fills); RSS growth is of that round.',
 		'',
+		...downloadModesSection(downloadModes),
 		...clipmixTriggerSection(trigger),
 		...blipixTriggerSection(blipixTrigger, table),
 		...queueSection(queue, table),
