@@ -23,7 +23,13 @@ export interface N8nOptions {
 	logFile: string;
 	/** lines worth showing (migrations and the like are left out) */
 	onLine?: (line: string) => void;
-	/** extra environment */
+	/**
+	 * n8n's working directory; default the user folder. A user's n8n runs wherever they typed `n8n`
+	 * (or their service manager's folder), which is not necessarily their home: test:e2e runs it
+	 * elsewhere, so that nothing passes only because the working directory is the home.
+	 */
+	cwd?: string;
+	/** extra environment (N8N_DEFAULT_BINARY_DATA_MODE among others: unset, n8n picks its own default) */
 	env?: Record<string, string>;
 	/** how long to wait for the REST API, default 180 s */
 	startTimeoutMs?: number;
@@ -44,11 +50,29 @@ export interface N8nInstance {
  * `~/.n8n-files` by default (N8N_RESTRICT_FILE_ACCESS_TO, `~` being the OS home), so n8n runs here with
  * HOME set to the user folder: 2.x's default then means this folder, and nothing lands in the real
  * home. n8n 1.x restricts nothing by default and does not expand `~`; it gets this folder explicitly.
- * n8n's working directory is the user folder too, so a relative `.n8n-files/<name>` (what
- * examples/clipmix-webhook-to-file.json writes) lands there on both versions.
+ * n8n does not create the folder; startN8n does. Read/Write Files resolves a relative path against
+ * n8n's working directory (not the home), so the examples write to this folder's absolute path.
  */
 export function filesFolder(userFolder: string): string {
 	return join(userFolder, '.n8n-files');
+}
+
+/** N8N_DEFAULT_BINARY_DATA_MODE's values this harness speaks of; `default` keeps binary data in memory. */
+export type BinaryDataMode = 'default' | 'filesystem' | 'database' | 's3';
+
+/**
+ * What n8n uses when N8N_DEFAULT_BINARY_DATA_MODE is unset: 1.x keeps binary data in memory
+ * (`default`, in the execution data) in regular and queue mode; 2.x writes it to disk (`filesystem`,
+ * under `~/.n8n/storage`), in queue mode to the database (BinaryDataConfig, n8n-core 2.41).
+ */
+export function defaultBinaryDataMode(major: 1 | 2, queue = false): BinaryDataMode {
+	if (major === 1) return 'default';
+	return queue ? 'database' : 'filesystem';
+}
+
+/** A binary data mode in words, for log lines and summaries. */
+export function describeBinaryDataMode(mode: string): string {
+	return mode === 'default' ? 'default (in memory)' : mode;
 }
 
 /** The environment that keeps n8n offline, quiet and local. */
@@ -84,8 +108,8 @@ export function n8nEnv(opts: Pick<N8nOptions, 'userFolder' | 'port' | 'brokerPor
 		N8N_BLOCK_ENV_ACCESS_IN_NODE: 'true',
 		N8N_GIT_NODE_DISABLE_BARE_REPOS: 'true',
 		N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'true',
-		// binary data on disk, as the README recommends for big videos (and n8n 2.x does by default)
-		N8N_DEFAULT_BINARY_DATA_MODE: 'filesystem',
+		// N8N_DEFAULT_BINARY_DATA_MODE is not set here: each command chooses (npm run dev sets filesystem,
+		// test:e2e and test:queue leave n8n's own default, plus an explicit database pass)
 		N8N_LOG_LEVEL: 'info',
 		N8N_LOG_OUTPUT: 'console',
 		// the simulator is on loopback; never send it through a proxy
@@ -135,8 +159,9 @@ export async function startN8n(opts: N8nOptions, log: Log): Promise<N8nInstance>
 	const url = `http://127.0.0.1:${opts.port}`;
 
 	const env = cleanEnv({ ...n8nEnv(opts), ...(opts.env ?? {}) });
+	if (opts.cwd) mkdirSync(opts.cwd, { recursive: true });
 	const child = spawn(opts.runtime.nodeBin, [opts.runtime.n8nBin, 'start'], {
-		cwd: opts.userFolder,
+		cwd: opts.cwd ?? opts.userFolder,
 		env,
 		stdio: ['ignore', 'pipe', 'pipe'],
 		// its own process group: Ctrl-C reaches only us, and we stop n8n once, in order
@@ -282,6 +307,13 @@ export class N8nRest {
 
 	get authCookie(): string {
 		return this.cookie;
+	}
+
+	/** The binary data mode n8n runs with, as its editor is told (`/rest/settings`, the same on 1.123 and 2.41). */
+	async binaryDataMode(): Promise<string> {
+		const settings = await this.request<{ binaryDataMode?: string }>('GET', '/rest/settings');
+		if (!settings.binaryDataMode) throw new Error('/rest/settings has no binaryDataMode');
+		return settings.binaryDataMode;
 	}
 
 	/** Sets the owner account up on a fresh n8n, or logs in as it; returns whether it was new. */

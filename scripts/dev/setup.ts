@@ -82,6 +82,8 @@ export interface WorkflowNode {
 	credentials?: Record<string, CredentialRef>;
 	disabled?: boolean;
 	webhookId?: string;
+	notes?: string;
+	notesInFlow?: boolean;
 }
 
 export interface WorkflowJson {
@@ -128,6 +130,32 @@ export async function createWorkflow(rest: N8nRest, workflow: WorkflowJson): Pro
 
 export async function listWorkflows(rest: N8nRest): Promise<Array<{ id: string; name: string; active: boolean }>> {
 	return await rest.request('GET', '/rest/workflows');
+}
+
+/**
+ * The folder examples/clipmix-webhook-to-file.json writes to, as shipped: `~/.n8n-files` of n8n's Docker
+ * image (user `node`), the one folder n8n 2.x lets nodes write to there. Anywhere else the user puts
+ * their own `~/.n8n-files` there, as its sticky note and its Write File node's notes say: Read/Write
+ * Files does not expand `~`, and resolves a relative path against n8n's working directory, which is
+ * not the home unless n8n was started from it.
+ */
+export const EXAMPLE_FILES_FOLDER = '/home/node/.n8n-files';
+
+/**
+ * What the example asks of its user: every Read/Write Files node's path with EXAMPLE_FILES_FOLDER
+ * replaced by `folder` (an absolute path). Returns the workflow and how many paths were changed.
+ */
+export function withFilesFolder(workflow: WorkflowJson, folder: string): { workflow: WorkflowJson; changed: number } {
+	let changed = 0;
+	const nodes = workflow.nodes.map((node) => {
+		const fileName = node.parameters.fileName;
+		if (node.type !== 'n8n-nodes-base.readWriteFile' || typeof fileName !== 'string' || !fileName.includes(`${EXAMPLE_FILES_FOLDER}/`)) {
+			return node;
+		}
+		changed++;
+		return { ...node, parameters: { ...node.parameters, fileName: fileName.split(`${EXAMPLE_FILES_FOLDER}/`).join(`${folder}/`) } };
+	});
+	return { workflow: { ...workflow, nodes }, changed };
 }
 
 /** The production URL path of a node's webhook (`webhook/<webhookId>/<path>`), for webhook triggers. */

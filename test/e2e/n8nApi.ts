@@ -2,6 +2,7 @@
  * What the e2e run reads back from n8n through its REST API: executions (their run data, stored
  * in n8n's `flatted` format), binary data, node and credential types.
  */
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
 import { BROWSER_ID, type N8nRest } from '../../scripts/dev/n8n';
@@ -13,7 +14,11 @@ export interface BinaryRef {
 	mimeType: string;
 	fileName?: string;
 	fileSize?: string;
+	/** the size in bytes (n8n 2.x records it; 1.x only `fileSize`, in words) */
+	bytes?: number;
+	/** `<mode>:<file id>` where n8n stored the bytes (filesystem-v2, database, s3); none in memory mode */
 	id?: string;
+	/** base64 of the bytes in memory mode (`default`); otherwise the mode's name */
 	data?: string;
 }
 
@@ -108,7 +113,21 @@ export async function listExecutions(rest: N8nRest, workflowId: string): Promise
 	return Array.isArray(res) ? res : res.results;
 }
 
-/** The bytes of a binary field, whether n8n kept them in the execution (default mode) or on disk. */
+/**
+ * Where n8n stored a binary field's bytes, as N8N_DEFAULT_BINARY_DATA_MODE names the mode: `default`
+ * (in memory: base64 in the execution data), `filesystem` (ids `filesystem-v2:…`; 1.x's older
+ * `filesystem:…` too), `database`, `s3`.
+ */
+export function storedIn(binary: BinaryRef): string {
+	if (!binary.id) return binary.data ? 'default' : 'nowhere';
+	const mode = binary.id.slice(0, binary.id.indexOf(':'));
+	return mode.startsWith('filesystem') ? 'filesystem' : mode;
+}
+
+/**
+ * The bytes of a binary field, whether n8n kept them in the execution (memory, `default` mode) or in
+ * its store (filesystem, database, S3: read through `/rest/binary-data`, as the editor's download does).
+ */
 export async function binaryBytes(rest: N8nRest, binary: BinaryRef): Promise<Buffer> {
 	if (binary.data && !binary.id) return Buffer.from(binary.data, 'base64');
 	if (!binary.id) throw new Error('binary data has neither data nor id');
@@ -116,8 +135,42 @@ export async function binaryBytes(rest: N8nRest, binary: BinaryRef): Promise<Buf
 		`${rest.baseUrl}/rest/binary-data?id=${encodeURIComponent(binary.id)}&action=download`,
 		{ headers: { cookie: rest.authCookie, 'browser-id': BROWSER_ID } },
 	);
-	if (!res.ok) throw new Error(`GET /rest/binary-data → HTTP ${res.status}`);
+	if (!res.ok) throw new BinaryReadError(res.status);
 	return Buffer.from(await res.arrayBuffer());
+}
+
+export class BinaryReadError extends Error {
+	constructor(readonly status: number) {
+		super(`GET /rest/binary-data → HTTP ${status}`);
+	}
+}
+
+export interface DatabaseBinary {
+	sourceType: string;
+	/** the execution it belongs to; `temp` when it was stored before n8n knew the execution's id */
+	sourceId: string;
+	data: Buffer;
+}
+
+/**
+ * A file n8n keeps in its SQLite database (binary data mode `database`), read straight from its table
+ * with the runtime's Node (node:sqlite), bypassing n8n's access rules: for what `/rest/binary-data`
+ * refuses to hand out.
+ */
+export function readDatabaseBinary(runtime: Runtime, userFolder: string, fileId: string): DatabaseBinary | undefined {
+	const script = `
+		const { DatabaseSync } = require('node:sqlite');
+		const db = new DatabaseSync(process.argv[1], { readOnly: true });
+		const row = db.prepare('SELECT sourceType, sourceId, data FROM binary_data WHERE fileId = ?').get(process.argv[2]);
+		process.stdout.write(JSON.stringify(row ? { sourceType: row.sourceType, sourceId: row.sourceId, data: Buffer.from(row.data).toString('base64') } : null));
+	`;
+	const out = spawnSync(runtime.nodeBin, ['--no-warnings', '-e', script, join(userFolder, '.n8n', 'database.sqlite'), fileId], {
+		encoding: 'utf8',
+		maxBuffer: 1024 ** 3,
+	});
+	if (out.status !== 0) throw new Error(`reading n8n's database failed: ${out.stderr.trim().slice(0, 500)}`);
+	const row = JSON.parse(out.stdout) as { sourceType: string; sourceId: string; data: string } | null;
+	return row ? { ...row, data: Buffer.from(row.data, 'base64') } : undefined;
 }
 
 export function outputOf(execution: Execution, node: string, output = 0): OutputItem[] {

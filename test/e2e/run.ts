@@ -2,9 +2,12 @@
  * `npm run test:e2e`: the package as users meet it, in a real n8n editor. Opt-in: it installs n8n
  * (into .n8n-dev/runtime and .n8n-dev/runtime-2, git-ignored) and is never part of `npm test` or .ci/run.
  *
- * It runs on n8n 1.123 (Node 22) and on n8n 2.41 (Node 24), one after the other, each on its own,
- * fresh user folder (.n8n-dev/e2e, .n8n-dev/e2e-2) with its own simulator; `--n8n 1` or `--n8n 2`
- * (or E2E_N8N=1|2) runs one. Per version:
+ * It runs three passes, one after the other, each on its own fresh user folder with its own simulator:
+ * n8n 1.123 (Node 22) and n8n 2.41 (Node 24) as a user gets them, with no binary data mode set (1.x
+ * keeps binary data in memory, 2.x on disk: .n8n-dev/e2e, .n8n-dev/e2e-2), and n8n 2.41 once more with
+ * N8N_DEFAULT_BINARY_DATA_MODE=database (.n8n-dev/e2e-2-database). `--n8n 1|2` (or E2E_N8N) runs one
+ * version's passes, `--binary-data-mode M` (or E2E_BINARY_DATA_MODE) one mode. n8n's working directory
+ * is a folder of its own, not the user folder: a user's n8n runs wherever they started it. Per pass:
  *
  * 1. Manual install, as n8n's docs describe it: `npm install <the packed tarball>` in a fresh
  *    `<user folder>/.n8n/nodes`, with npm's defaults. No second n8n-workflow may appear there.
@@ -16,9 +19,11 @@
  * 5. n8n's HTTP Request node, with our credentials as its predefined credential type (what n8n's
  *    "Custom API Call" points users to), calls the simulator with our auth applied.
  * 6. Every examples/*.json imports; manual and schedule-triggered ones are executed and their
- *    results checked against the simulator (files byte for byte); the schedule one is activated;
- *    a ClipMix Trigger one is activated and fed a real signed webhook from the simulator, and the
- *    file it writes lands in <user folder>/.n8n-files (2.x lets nodes write only under ~/.n8n-files);
+ *    results checked against the simulator (every downloaded file byte for byte, of the served size,
+ *    stored where the pass's binary data mode puts it); the schedule one is activated; a ClipMix
+ *    Trigger one gets the folder its sticky note asks for (~/.n8n-files, absolute), is activated and
+ *    fed a real signed webhook from the simulator, and the file it writes must land in
+ *    <user folder>/.n8n-files (2.x lets nodes write only under ~/.n8n-files);
  *    a Blipix Trigger one (B) is activated, its companion creating example (A) is executed, and B
  *    must start exactly one execution per video A created, with its MP4, and none for older videos.
  * 7. Headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core) signs in, opens the
@@ -29,36 +34,40 @@
  * The simulator runs at 60x with `wallClockTimestamps`: n8n's clock (and so the package's) is real,
  * and both triggers compare the APIs' timestamps with it (test/simulator/README.md).
  *
- * Each version ends with its own summary line, the run with `e2e: N passed, N failed, N skipped`
- * over both.
+ * Each pass ends with its own summary line (`e2e on n8n 2.41.1 (database): N passed, …`), the run with
+ * a table of the examples' times per pass and `e2e: N passed, N failed, N skipped` over all passes.
  *
- * Environment: E2E_N8N (1 or 2: one version only), E2E_N8N_PORT (default 5690; the task runner
- * broker uses the next port), E2E_KEEP=1 keeps n8n and the simulator running at the end (Ctrl-C to
- * stop; with both versions, the last one), E2E_NO_BROWSER=1 skips step 7.
+ * Environment: E2E_N8N (1 or 2: one version only), E2E_BINARY_DATA_MODE (default, filesystem or
+ * database: that mode only), E2E_N8N_PORT (default 5690; the task runner broker uses the next port),
+ * E2E_KEEP=1 keeps n8n and the simulator running at the end (Ctrl-C to stop; the last pass's),
+ * E2E_NO_BROWSER=1 skips step 7, E2E_VIDEO_BYTES (size of every served MP4, default 3 MiB + 1),
+ * E2E_N8N_NODE_OPTIONS (NODE_OPTIONS for n8n, e.g. --trace-warnings).
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 
 import type { INodeType, ICredentialType } from 'n8n-workflow';
 
 import { DEV_DIR, N8N_MAJORS, N8N_RELEASES, ROOT, formatSeconds, logger, parseN8nMajor, readPackageJson, sleep } from '../../scripts/dev/common';
 import type { N8nMajor } from '../../scripts/dev/common';
 import { installLikeDocs, packTarball } from '../../scripts/dev/install';
-import { N8nRest, filesFolder, startN8n } from '../../scripts/dev/n8n';
-import type { N8nInstance } from '../../scripts/dev/n8n';
+import { N8nRest, defaultBinaryDataMode, filesFolder, startN8n } from '../../scripts/dev/n8n';
+import type { BinaryDataMode, N8nInstance } from '../../scripts/dev/n8n';
 import { ensureRuntime } from '../../scripts/dev/runtime';
 import type { Runtime } from '../../scripts/dev/runtime';
 import {
 	DEV_OWNER,
 	DEV_WEBHOOK_SECRET,
+	EXAMPLE_FILES_FOLDER,
 	createWorkflow,
 	productionWebhookPath,
 	readExamples,
 	simulatorCredentials,
 	upsertCredentials,
 	withCredentials,
+	withFilesFolder,
 } from '../../scripts/dev/setup';
 import type { CredentialRef, WorkflowJson, WorkflowNode } from '../../scripts/dev/setup';
 import { startSimulator } from '../simulator';
@@ -66,29 +75,61 @@ import type { Simulator } from '../simulator';
 
 import { driveEditor } from './browser';
 import { Checks, assert, assertEqual } from './checks';
-import { binaryBytes, listExecutions, outputOf, runManually, waitForExecution } from './n8nApi';
-import type { Execution } from './n8nApi';
+import { BinaryReadError, binaryBytes, listExecutions, outputOf, readDatabaseBinary, runManually, storedIn, waitForExecution } from './n8nApi';
+import type { BinaryRef, Execution } from './n8nApi';
 
 const log = logger('e2e');
 const PORT = Number(process.env.E2E_N8N_PORT ?? 5690);
 
-/** The user folder of one version's run: .n8n-dev/e2e (1.x), .n8n-dev/e2e-2 (2.x). */
-function userFolderOf(major: N8nMajor): string {
-	return join(DEV_DIR, major === 1 ? 'e2e' : `e2e-${major}`);
+/** Every served MP4 is this big: many chunks, so a download that reads only the first would show. */
+const VIDEO_BYTES = Number(process.env.E2E_VIDEO_BYTES ?? 3 * 1024 * 1024 + 1);
+
+/** One pass: an n8n version, and the binary data mode it must run with. */
+interface Pass {
+	major: N8nMajor;
+	mode: BinaryDataMode;
+	/** N8N_DEFAULT_BINARY_DATA_MODE is set; false: unset, n8n's own default, as a user gets it */
+	explicit: boolean;
+}
+
+const E2E_MODES: BinaryDataMode[] = ['default', 'filesystem', 'database'];
+
+function passOf(major: N8nMajor, mode?: BinaryDataMode): Pass {
+	const own = defaultBinaryDataMode(major);
+	return { major, mode: mode ?? own, explicit: (mode ?? own) !== own };
+}
+
+/** Each version as a user gets it, and n8n 2.x's database mode (its queue-mode default) once more. */
+const DEFAULT_PASSES: Pass[] = [passOf(1), passOf(2), passOf(2, 'database')];
+
+/** `n8n 1.123.81 (memory, n8n's default)`, `n8n 2.41.1 (database)` */
+function passLabel(pass: Pass): string {
+	const mode = pass.mode === 'default' ? 'memory' : pass.mode;
+	return `n8n ${N8N_RELEASES[pass.major].n8nVersion} (${pass.explicit ? mode : `${mode}, n8n's default`})`;
+}
+
+/** The user folder of one pass: .n8n-dev/e2e (1.x), .n8n-dev/e2e-2 (2.x), .n8n-dev/e2e-2-database. */
+function userFolderOf(pass: Pass): string {
+	const base = pass.major === 1 ? 'e2e' : `e2e-${pass.major}`;
+	return join(DEV_DIR, pass.explicit ? `e2e-${pass.major}-${pass.mode}` : base);
 }
 
 /**
  * Where the editor's screenshots go: docs/screenshots/ (the README's pictures) from the newest n8n
- * only, so each picture exists once; the other version's next to its user folder.
+ * as a user gets it only, so each picture exists once; every other pass's next to its user folder.
  */
-function screenshotsOf(major: N8nMajor): string {
-	return major === N8N_MAJORS[N8N_MAJORS.length - 1] ? join(ROOT, 'docs', 'screenshots') : join(userFolderOf(major), 'screenshots');
+function screenshotsOf(pass: Pass): string {
+	return pass.major === N8N_MAJORS[N8N_MAJORS.length - 1] && !pass.explicit
+		? join(ROOT, 'docs', 'screenshots')
+		: join(userFolderOf(pass), 'screenshots');
 }
 
 type SavedWorkflow = WorkflowJson & { id: string; versionId: string };
 
 interface Context {
 	major: N8nMajor;
+	/** where n8n must have stored every file the workflows made */
+	mode: BinaryDataMode;
 	userFolder: string;
 	checks: Checks;
 	rest: N8nRest;
@@ -100,6 +141,8 @@ interface Context {
 	executed: Map<string, { workflowId: string; executionId: string }>;
 	/** examples imported, by file */
 	imported: Map<string, SavedWorkflow>;
+	/** each example's time, from import to its last check, and its failed checks */
+	timings: Map<string, { ms: number; failed: number }>;
 }
 
 /** `new` the class a built dist file exports (the one whose instances have the wanted shape). */
@@ -135,6 +178,52 @@ function nodeParam(node: WorkflowNode, name: string): unknown {
 	return node.parameters[name];
 }
 
+/**
+ * A file n8n holds for a binary field: stored where the pass's binary data mode puts it (in the
+ * execution data in memory mode, behind an id in the others), and, read back as the editor reads it,
+ * exactly the bytes the simulator served. Returns its size.
+ */
+async function expectFile(ctx: Context, binary: BinaryRef | undefined, served: Buffer, what: string): Promise<number> {
+	return (await expectFileRead(ctx, binary, served, what, false)).size;
+}
+
+/**
+ * expectFile, for a polling trigger's file: n8n 2.41's database mode stores it before the execution
+ * exists (source `temp`) and never moves it to the execution (restoreBinaryDataId does that only for
+ * webhook executions, and only for path-style ids), and `/rest/binary-data` refuses every `temp`
+ * source: the editor cannot open it (404). Then the bytes are read from n8n's database instead, and
+ * `refusedSource` says why the editor could not.
+ */
+async function expectFileRead(
+	ctx: Context,
+	binary: BinaryRef | undefined,
+	served: Buffer,
+	what: string,
+	pollingTrigger: boolean,
+): Promise<{ size: number; refusedSource?: string }> {
+	assert(binary, `${what}: no binary data`);
+	assertEqual(storedIn(binary), ctx.mode, `${what}: where n8n stored it (N8N_DEFAULT_BINARY_DATA_MODE)`);
+	let bytes: Buffer;
+	let refusedSource: string | undefined;
+	try {
+		bytes = await binaryBytes(ctx.rest, binary);
+	} catch (err) {
+		if (!pollingTrigger || !(err instanceof BinaryReadError) || err.status !== 404 || storedIn(binary) !== 'database') throw err;
+		const row = readDatabaseBinary(ctx.runtime, ctx.userFolder, binary.id!.slice('database:'.length));
+		assert(row, `${what}: ${err.message}, and n8n's database has no such file`);
+		assertEqual(row.sourceId, 'temp', `${what}: ${err.message}; the source of the file in n8n's database`);
+		bytes = row.data;
+		refusedSource = row.sourceId;
+	}
+	assertEqual(bytes.length, served.length, `${what}: bytes read back (the simulator served ${served.length})`);
+	assert(bytes.equals(served), `${what} differs from the simulator's`);
+	// n8n 2.x records the size it stored; 1.x only a size in words
+	if (binary.bytes !== undefined) assertEqual(binary.bytes, served.length, `${what}: the size n8n recorded`);
+	return { size: bytes.length, refusedSource };
+}
+
+const modeWords = (mode: string) => (mode === 'default' ? 'in memory' : `in ${mode} mode`);
+
 /** Checks an execution's run data node by node, and the files it downloaded against the simulator's. */
 async function verifyExecution(ctx: Context, file: string, workflow: WorkflowJson, execution: Execution): Promise<void> {
 	const { checks, sim, pkgName } = ctx;
@@ -164,6 +253,8 @@ async function verifyExecution(ctx: Context, file: string, workflow: WorkflowJso
 			const events = (nodeParam(node, 'events') ?? ['video.ready']) as string[];
 			const binaryName = String(options.binaryPropertyName ?? 'data');
 			const download = options.downloadVideo === true;
+			let refused: { what: string; source: string } | undefined;
+			let opened = false;
 			await checks.check(`${name} emitted one finished video${download ? ', its MP4 byte for byte' : ''}`, async () => {
 				const items = outputOf(execution, node.name);
 				assertEqual(items.length, 1, 'items in one execution');
@@ -177,16 +268,29 @@ async function verifyExecution(ctx: Context, file: string, workflow: WorkflowJso
 						const binary = item.binary?.[binaryName];
 						assert(binary, `no binary "${binaryName}"`);
 						assertEqual(binary.mimeType, 'video/mp4', 'mimeType');
-						const bytes = await binaryBytes(ctx.rest, binary);
-						assert(bytes.equals(sim.blipix.videoFile(id)), `MP4 of ${id} differs from the simulator's`);
+						const read = await expectFileRead(ctx, binary, sim.blipix.videoFile(id), `MP4 of ${id}`, true);
+						if (read.refusedSource) refused = { what: `MP4 of ${id}`, source: read.refusedSource };
+						else opened = true;
+						return `${id}, ${String(item.json.event)}, MP4 of ${read.size.toLocaleString('en-US')} bytes ${modeWords(ctx.mode)}${read.refusedSource ? ", read from n8n's database" : ''}`;
 					}
 				}
 				return `${id}, ${String(item.json.event)}`;
 			}, (s) => s);
+			if (download && (refused || opened)) {
+				const editor = `${name}: the editor can open its MP4 (${ctx.mode === 'default' ? 'from the execution data' : 'GET /rest/binary-data'})`;
+				if (refused) {
+					checks.skip(
+						editor,
+						`n8n ${N8N_RELEASES[ctx.major].n8nVersion} answers 404 in database mode: a polling trigger's file keeps source execution "${refused.source}" (n8n re-parents only webhook executions' files) and n8n refuses those; the execution's nodes still get it`,
+					);
+				} else await checks.check(editor, () => true);
+			}
 		} else if (node.type === `${pkgName}.blipix` && nodeParam(node, 'operation') === 'create') {
-			await checks.check(`${name} created the videos`, () => {
+			await checks.check(`${name} created the videos, one per item in`, () => {
 				const items = outputOf(execution, node.name);
 				assert(items.length > 0, 'no items');
+				const parent = parentOf(workflow, node.name);
+				if (parent) assertEqual(items.length, outputOf(execution, parent.node, parent.output).length, 'videos created for the items in');
 				for (const item of items) {
 					assertEqual(item.json.status, 'processing', 'status of a created video');
 					assert(sim.blipix.video(String(item.json.id)), `the simulator has no video ${String(item.json.id)}`);
@@ -195,21 +299,24 @@ async function verifyExecution(ctx: Context, file: string, workflow: WorkflowJso
 			}, (n) => `${n} videos`);
 		} else if (node.type === `${pkgName}.blipixWaitForRender`) {
 			const binaryName = String(nodeParam(node, 'binaryPropertyName') ?? 'data');
-			await checks.check(`${name} handed back every MP4, byte for byte`, async () => {
+			await checks.check(`${name} handed back every MP4, byte for byte, of the served size`, async () => {
 				const ready = outputOf(execution, node.name, 0);
 				const failed = outputOf(execution, node.name, 1);
+				const parent = parentOf(workflow, node.name);
+				const input = parent ? outputOf(execution, parent.node, parent.output) : [];
 				assert(ready.length > 0, 'no ready items');
 				assertEqual(failed.length, 0, 'items on the Failed or Timed Out output');
+				assertEqual(ready.length, input.length, 'videos ready, one per video in');
+				const sizes = new Set<number>();
 				for (const item of ready) {
 					assertEqual(item.json.renderStatus, 'completed', 'renderStatus');
 					const binary = item.binary?.[binaryName];
 					assert(binary, `no binary "${binaryName}"`);
 					assertEqual(binary.mimeType, 'video/mp4', 'mimeType');
-					const bytes = await binaryBytes(ctx.rest, binary);
-					assert(bytes.equals(sim.blipix.videoFile(String(item.json.id))), `MP4 of ${String(item.json.id)} differs from the simulator's`);
+					sizes.add(await expectFile(ctx, binary, sim.blipix.videoFile(String(item.json.id)), `MP4 of ${String(item.json.id)}`));
 				}
-				return ready.length;
-			}, (n) => `${n} videos ready, files equal to the simulator's`);
+				return { n: ready.length, sizes: [...sizes] };
+			}, ({ n, sizes }) => `${n} videos ready, ${n} MP4s of ${sizes.map((b) => b.toLocaleString('en-US')).join('/')} bytes ${modeWords(ctx.mode)}, equal to the simulator's`);
 		} else if (
 			node.type === `${pkgName}.clipMix` &&
 			(nodeParam(node, 'operation') === 'waitForCompletion' || nodeParam(node, 'waitForCompletion') === true)
@@ -217,16 +324,39 @@ async function verifyExecution(ctx: Context, file: string, workflow: WorkflowJso
 			const binaryName = String(nodeParam(node, 'binaryPropertyName') ?? 'data');
 			await checks.check(`${name} waited for and downloaded the result, byte for byte`, async () => {
 				const ready = outputOf(execution, node.name, 0);
+				const parent = parentOf(workflow, node.name);
 				assert(ready.length > 0, 'no ready items');
+				if (parent) assertEqual(ready.length, outputOf(execution, parent.node, parent.output).length, 'results, one per job in');
+				const sizes: number[] = [];
 				for (const item of ready) {
 					assertEqual(item.json.status, 'completed', 'job status');
-					const binary = item.binary?.[binaryName];
-					assert(binary, `no binary "${binaryName}"`);
-					const bytes = await binaryBytes(ctx.rest, binary);
-					assert(bytes.equals(sim.clipmix.resultFile(String(item.json.id))), `result of ${String(item.json.id)} differs from the simulator's`);
+					sizes.push(await expectFile(ctx, item.binary?.[binaryName], sim.clipmix.resultFile(String(item.json.id)), `result of ${String(item.json.id)}`));
 				}
-				return ready.length;
-			}, (n) => `${n} job(s)`);
+				return sizes;
+			}, (sizes) => `${sizes.length} job(s), file(s) of ${sizes.map((b) => b.toLocaleString('en-US')).join('/')} bytes ${modeWords(ctx.mode)}`);
+		} else if (node.type === `${pkgName}.clipMix` && nodeParam(node, 'operation') === 'downloadResult') {
+			const binaryName = String(nodeParam(node, 'binaryPropertyName') ?? 'data');
+			await checks.check(`${name} downloaded the result, byte for byte`, async () => {
+				const items = outputOf(execution, node.name, 0);
+				const parent = parentOf(workflow, node.name);
+				assert(items.length > 0, 'no items');
+				if (parent) assertEqual(items.length, outputOf(execution, parent.node, parent.output).length, 'results, one per item in');
+				const sizes: number[] = [];
+				for (const item of items) {
+					sizes.push(await expectFile(ctx, item.binary?.[binaryName], sim.clipmix.resultFile(String(item.json.id)), `result of ${String(item.json.id)}`));
+				}
+				return sizes;
+			}, (sizes) => `${sizes.length} file(s) of ${sizes.map((b) => b.toLocaleString('en-US')).join('/')} bytes ${modeWords(ctx.mode)}`);
+		} else if (node.type === 'n8n-nodes-base.splitOut') {
+			await checks.check(`${name} made one item per entry of "${String(nodeParam(node, 'fieldToSplitOut'))}"`, () => {
+				const parent = parentOf(workflow, node.name);
+				const field = String(nodeParam(node, 'fieldToSplitOut'));
+				const input = parent ? outputOf(execution, parent.node, parent.output) : [];
+				const entries = input.reduce((n, i) => n + (Array.isArray(i.json[field]) ? (i.json[field] as unknown[]).length : 0), 0);
+				const items = outputOf(execution, node.name).length;
+				assertEqual(items, entries, `items out for ${entries} entries in`);
+				return items;
+			}, (n) => `${n} item(s)`);
 		} else {
 			await checks.check(`${name} ran`, () => outputOf(execution, node.name).length, (n) => `${n} item(s)`);
 		}
@@ -285,10 +415,11 @@ async function runWebhookExample(ctx: Context, file: string, saved: SavedWorkflo
 			await checks.check(`${file}: n8n answered the webhook delivery 2xx`, () => assert(delivery, 'no successful delivery'));
 			const writer = saved.nodes.find((n) => n.type === 'n8n-nodes-base.readWriteFile');
 			if (writer) {
-				await checks.check(`${file}: "${writer.name}" wrote the result file into .n8n-files, byte for byte`, () => {
+				await checks.check(`${file}: "${writer.name}" wrote the result file into ~/.n8n-files, byte for byte`, () => {
 					const [item] = outputOf(execution, writer.name);
-					// a relative path is relative to n8n's working directory, the user folder
-					const path = resolve(ctx.userFolder, String(item.json.fileName));
+					// the absolute path the example's note asks for; n8n runs elsewhere than the user folder
+					const path = String(item.json.fileName);
+					assert(isAbsolute(path), `"${path}" is not an absolute path: n8n would resolve it against its working directory`);
 					const within = relative(filesFolder(ctx.userFolder), path);
 					assert(within && !within.startsWith('..') && !isAbsolute(within), `${path} is not inside ${filesFolder(ctx.userFolder)}`);
 					assert(existsSync(path), `${path} does not exist`);
@@ -442,66 +573,96 @@ async function runBlipixTriggerExample(ctx: Context, file: string, saved: SavedW
 }
 
 async function runExamples(ctx: Context, knownTypes: Set<string>): Promise<void> {
-	const { checks, pkgName, rest } = ctx;
 	for (const { file, workflow } of readExamples()) {
 		process.stdout.write(`\n${file}\n`);
-		const saved = await checks.check(`${file}: imports`, async () => {
-			const created = await createWorkflow(rest, withCredentials(workflow, ctx.refs));
-			const back = await rest.request<SavedWorkflow>('GET', `/rest/workflows/${created.id}`);
-			assertEqual(back.nodes.map((n) => [n.name, n.type, Boolean(n.disabled)]), workflow.nodes.map((n) => [n.name, n.type, Boolean(n.disabled)]), 'nodes');
-			return back;
-		}, (w) => `${w.nodes.length} nodes, id ${w.id}`);
-		if (!saved) continue;
-		ctx.imported.set(file, saved);
-
-		const unknown = [...new Set(workflow.nodes.map((n) => n.type).filter((t) => !knownTypes.has(t)))];
-		const ours = unknown.filter((t) => t.startsWith(`${pkgName}.`));
-		if (unknown.length) {
-			const why = ours.length
-				? `${ours.join(', ')} is not in package.json's n8n.nodes yet, so n8n did not load it`
-				: `n8n does not know ${unknown.join(', ')}`;
-			if (ours.length === unknown.length) checks.skip(`${file}: run`, why);
-			else checks.fail(`${file}: every node type is known to n8n`, why);
-			continue;
-		}
-		await checks.check(`${file}: every node type and version is known to n8n`, () => true);
-
-		const triggers = workflow.nodes.filter((n) => isTrigger(n) && !n.disabled);
-		const trigger = triggers[0];
-		if (!trigger) {
-			checks.fail(`${file}: has a trigger`, 'no enabled trigger node');
-			continue;
-		}
-		if (trigger.type === `${pkgName}.clipMixTrigger`) {
-			await runWebhookExample(ctx, file, saved, trigger);
-			continue;
-		}
-		if (trigger.type === `${pkgName}.blipixTrigger`) {
-			await runBlipixTriggerExample(ctx, file, saved, trigger);
-			continue;
-		}
-		if (trigger.type === 'n8n-nodes-base.manualTrigger' || trigger.type === 'n8n-nodes-base.scheduleTrigger') {
-			const started = Date.now();
-			const execution = await checks.check(`${file}: executes from "${trigger.name}" (as the Execute workflow button does)`, async () => {
-				const id = await runManually(rest, saved, trigger.name);
-				return await waitForExecution(rest, ctx.runtime, id);
-			}, (e) => `execution ${e.id}, ${formatSeconds(Date.now() - started)}`);
-			if (execution) {
-				ctx.executed.set(file, { workflowId: saved.id, executionId: execution.id });
-				await verifyExecution(ctx, file, workflow, execution);
-			}
-			if (trigger.type === 'n8n-nodes-base.scheduleTrigger') {
-				await checks.check(`${file}: activates (schedule registered), then deactivates`, async () => {
-					const fresh = await rest.request<SavedWorkflow>('GET', `/rest/workflows/${saved.id}`);
-					const w = await activate(ctx, fresh);
-					assert(w.active, 'not active after activation');
-					await deactivate(ctx, w);
-				});
-			}
-			continue;
-		}
-		checks.skip(`${file}: run`, `no e2e runner for trigger type ${trigger.type}`);
+		const startedAt = Date.now();
+		const failedBefore = ctx.checks.failed;
+		await runExample(ctx, knownTypes, file, workflow);
+		ctx.timings.set(file, { ms: Date.now() - startedAt, failed: ctx.checks.failed - failedBefore });
 	}
+}
+
+/**
+ * What a user must do to an example before it runs: examples that write files say, on the canvas
+ * (a sticky note and the Read/Write Files node's notes), which folder to put in the path; the
+ * harness does just that. Every Read/Write Files path must be that folder's: an absolute path, as
+ * n8n resolves a relative one against its working directory, which is not the home.
+ */
+async function prepareExample(ctx: Context, file: string, workflow: WorkflowJson): Promise<WorkflowJson | undefined> {
+	const writers = workflow.nodes.filter((n) => n.type === 'n8n-nodes-base.readWriteFile');
+	if (!writers.length) return workflow;
+	return await ctx.checks.check(`${file}: says on the canvas which folder to write to, and is set to ~/.n8n-files (absolute) as it asks`, () => {
+		const { workflow: set, changed } = withFilesFolder(workflow, filesFolder(ctx.userFolder));
+		assertEqual(changed, writers.length, `Read/Write Files paths starting with ${EXAMPLE_FILES_FOLDER}/`);
+		for (const w of writers) {
+			assert(w.notesInFlow && w.notes?.includes('.n8n-files'), `"${w.name}" shows no note about the folder on the canvas`);
+		}
+		const sticky = workflow.nodes.some((n) => n.type === 'n8n-nodes-base.stickyNote' && String(n.parameters.content).includes(EXAMPLE_FILES_FOLDER));
+		assert(sticky, `no sticky note names ${EXAMPLE_FILES_FOLDER}`);
+		return set;
+	}, () => `${EXAMPLE_FILES_FOLDER} → ${filesFolder(ctx.userFolder)}`);
+}
+
+async function runExample(ctx: Context, knownTypes: Set<string>, file: string, shipped: WorkflowJson): Promise<void> {
+	const { checks, pkgName, rest } = ctx;
+	const workflow = await prepareExample(ctx, file, shipped);
+	if (!workflow) return;
+	const saved = await checks.check(`${file}: imports`, async () => {
+		const created = await createWorkflow(rest, withCredentials(workflow, ctx.refs));
+		const back = await rest.request<SavedWorkflow>('GET', `/rest/workflows/${created.id}`);
+		assertEqual(back.nodes.map((n) => [n.name, n.type, Boolean(n.disabled)]), workflow.nodes.map((n) => [n.name, n.type, Boolean(n.disabled)]), 'nodes');
+		return back;
+	}, (w) => `${w.nodes.length} nodes, id ${w.id}`);
+	if (!saved) return;
+	ctx.imported.set(file, saved);
+
+	const unknown = [...new Set(workflow.nodes.map((n) => n.type).filter((t) => !knownTypes.has(t)))];
+	const ours = unknown.filter((t) => t.startsWith(`${pkgName}.`));
+	if (unknown.length) {
+		const why = ours.length
+			? `${ours.join(', ')} is not in package.json's n8n.nodes yet, so n8n did not load it`
+			: `n8n does not know ${unknown.join(', ')}`;
+		if (ours.length === unknown.length) checks.skip(`${file}: run`, why);
+		else checks.fail(`${file}: every node type is known to n8n`, why);
+		return;
+	}
+	await checks.check(`${file}: every node type and version is known to n8n`, () => true);
+
+	const triggers = workflow.nodes.filter((n) => isTrigger(n) && !n.disabled);
+	const trigger = triggers[0];
+	if (!trigger) {
+		checks.fail(`${file}: has a trigger`, 'no enabled trigger node');
+		return;
+	}
+	if (trigger.type === `${pkgName}.clipMixTrigger`) {
+		await runWebhookExample(ctx, file, saved, trigger);
+		return;
+	}
+	if (trigger.type === `${pkgName}.blipixTrigger`) {
+		await runBlipixTriggerExample(ctx, file, saved, trigger);
+		return;
+	}
+	if (trigger.type === 'n8n-nodes-base.manualTrigger' || trigger.type === 'n8n-nodes-base.scheduleTrigger') {
+		const started = Date.now();
+		const execution = await checks.check(`${file}: executes from "${trigger.name}" (as the Execute workflow button does)`, async () => {
+			const id = await runManually(rest, saved, trigger.name);
+			return await waitForExecution(rest, ctx.runtime, id);
+		}, (e) => `execution ${e.id}, ${formatSeconds(Date.now() - started)}`);
+		if (execution) {
+			ctx.executed.set(file, { workflowId: saved.id, executionId: execution.id });
+			await verifyExecution(ctx, file, workflow, execution);
+		}
+		if (trigger.type === 'n8n-nodes-base.scheduleTrigger') {
+			await checks.check(`${file}: activates (schedule registered), then deactivates`, async () => {
+				const fresh = await rest.request<SavedWorkflow>('GET', `/rest/workflows/${saved.id}`);
+				const w = await activate(ctx, fresh);
+				assert(w.active, 'not active after activation');
+				await deactivate(ctx, w);
+			});
+		}
+		return;
+	}
+	checks.skip(`${file}: run`, `no e2e runner for trigger type ${trigger.type}`);
 }
 
 interface CredentialTestResult {
@@ -683,20 +844,31 @@ async function checkHttpRequestNode(ctx: Context, nodeTypes: Array<{ name: strin
 	}
 }
 
-interface VersionResult {
-	major: N8nMajor;
-	n8nVersion: string;
+interface PassResult {
+	pass: Pass;
+	label: string;
 	nodeVersion: string;
 	checks: Checks;
 	ms: number;
+	timings: Map<string, { ms: number; failed: number }>;
+	/** n8n's "Closing file descriptor N on garbage collection" warnings (DEP0137) */
+	fdWarnings: number;
 }
 
-/** The whole e2e run on one n8n version, with its own user folder and simulator. */
-async function runVersion(major: N8nMajor, tarball: string, pkg: ReturnType<typeof readPackageJson>, keep: boolean): Promise<VersionResult> {
+/** Node's warning when a FileHandle nobody closed is garbage-collected (DEP0137). */
+const FD_WARNING = /Closing file descriptor \d+ on garbage collection/;
+
+/** The whole e2e run of one pass, with its own user folder and simulator. */
+async function runPass(pass: Pass, tarball: string, pkg: ReturnType<typeof readPackageJson>, keep: boolean): Promise<PassResult> {
+	const { major } = pass;
 	const release = N8N_RELEASES[major];
 	const checks = new Checks();
 	const startedAt = Date.now();
-	const userFolder = userFolderOf(major);
+	const userFolder = userFolderOf(pass);
+	// where the user typed `n8n`: a folder of its own, not the home (which the user folder stands in for)
+	const workdir = join(userFolder, 'started-here');
+	const timings = new Map<string, { ms: number; failed: number }>();
+	let fdWarnings = 0;
 	let sim: Simulator | undefined;
 	let n8n: N8nInstance | undefined;
 	const cleanup = async () => {
@@ -709,7 +881,8 @@ async function runVersion(major: N8nMajor, tarball: string, pkg: ReturnType<type
 	process.on('SIGINT', onInt);
 	process.on('SIGTERM', onTerm);
 
-	process.stdout.write(`\n══ n8n ${release.n8nVersion} (Node ${release.nodeVersion}), user folder ${relative(ROOT, userFolder)} ══\n`);
+	const modeSetting = pass.explicit ? `N8N_DEFAULT_BINARY_DATA_MODE=${pass.mode}` : 'N8N_DEFAULT_BINARY_DATA_MODE unset';
+	process.stdout.write(`\n══ ${passLabel(pass)}, Node ${release.nodeVersion}, ${modeSetting}, user folder ${relative(ROOT, userFolder)} ══\n`);
 	try {
 		const runtime = await ensureRuntime(log, major);
 
@@ -725,9 +898,23 @@ async function runVersion(major: N8nMajor, tarball: string, pkg: ReturnType<type
 
 		process.stdout.write(`\nn8n ${runtime.n8nVersion} on that user folder\n`);
 		// n8n's clock is real: API timestamps in wall-clock time (test/simulator/README.md, "Wall-clock timestamps")
-		sim = await startSimulator({ timeScale: 60, seed: 11, wallClockTimestamps: true });
+		sim = await startSimulator({ timeScale: 60, seed: 11, wallClockTimestamps: true, blipix: { videoBytes: VIDEO_BYTES } });
 		n8n = await startN8n(
-			{ runtime, userFolder, port: PORT, brokerPort: PORT + 1, logFile: join(userFolder, 'n8n.log') },
+			{
+				runtime,
+				userFolder,
+				cwd: workdir,
+				port: PORT,
+				brokerPort: PORT + 1,
+				logFile: join(userFolder, 'n8n.log'),
+				onLine: (line) => {
+					if (FD_WARNING.test(line)) fdWarnings++;
+				},
+				env: {
+					...(pass.explicit ? { N8N_DEFAULT_BINARY_DATA_MODE: pass.mode } : {}),
+					...(process.env.E2E_N8N_NODE_OPTIONS ? { NODE_OPTIONS: process.env.E2E_N8N_NODE_OPTIONS } : {}),
+				},
+			},
 			log,
 		);
 		const rest = new N8nRest(n8n.url);
@@ -735,6 +922,9 @@ async function runVersion(major: N8nMajor, tarball: string, pkg: ReturnType<type
 			assert(await rest.setupOrLogin(DEV_OWNER), 'n8n already had an owner');
 			const me = await rest.request<{ email: string }>('GET', '/rest/login');
 			assertEqual(me.email, DEV_OWNER.email, 'signed-in user');
+		});
+		await checks.check(`n8n runs with binary data mode "${pass.mode}" (${pass.explicit ? 'set' : "n8n's own default"}), started in ${relative(userFolder, workdir)}/, not the user folder`, async () => {
+			assertEqual(await rest.binaryDataMode(), pass.mode, 'binaryDataMode in /rest/settings');
 		});
 
 		process.stdout.write('\nNode and credential types (from package.json n8n section)\n');
@@ -758,7 +948,7 @@ async function runVersion(major: N8nMajor, tarball: string, pkg: ReturnType<type
 
 		process.stdout.write('\nCredentials pointing at the simulator\n');
 		const refs = await upsertCredentials(rest, simulatorCredentials(sim));
-		const ctx: Context = { major, userFolder, checks, rest, runtime, sim, pkgName: pkg.name, refs, executed: new Map(), imported: new Map() };
+		const ctx: Context = { major, mode: pass.mode, userFolder, checks, rest, runtime, sim, pkgName: pkg.name, refs, executed: new Map(), imported: new Map(), timings };
 		await checkCredentials(ctx);
 		await checkCredentialErrorBodies(ctx);
 
@@ -775,7 +965,7 @@ async function runVersion(major: N8nMajor, tarball: string, pkg: ReturnType<type
 				{
 					baseUrl: `http://localhost:${PORT}`,
 					owner: DEV_OWNER,
-					screenshotsDir: screenshotsOf(major),
+					screenshotsDir: screenshotsOf(pass),
 					failureShot: join(userFolder, 'browser-failure.png'),
 					executed: ctx.executed,
 					imported: new Map([...ctx.imported].map(([file, w]) => [file, w.id])),
@@ -785,7 +975,7 @@ async function runVersion(major: N8nMajor, tarball: string, pkg: ReturnType<type
 		}
 
 		if (keep) {
-			log(`E2E_KEEP: n8n ${runtime.n8nVersion} stays up on http://localhost:${PORT} (${DEV_OWNER.email} / ${DEV_OWNER.password}); Ctrl-C to stop.`);
+			log(`E2E_KEEP: ${passLabel(pass)} stays up on http://localhost:${PORT} (${DEV_OWNER.email} / ${DEV_OWNER.password}); Ctrl-C to stop.`);
 			await new Promise(() => undefined);
 		}
 	} catch (err) {
@@ -797,45 +987,78 @@ async function runVersion(major: N8nMajor, tarball: string, pkg: ReturnType<type
 		process.off('SIGTERM', onTerm);
 	}
 	const ms = Date.now() - startedAt;
-	process.stdout.write(`\ne2e on n8n ${release.n8nVersion}: ${checks.summary()} (${formatSeconds(ms)})\n`);
-	return { major, n8nVersion: release.n8nVersion, nodeVersion: release.nodeVersion, checks, ms };
+	if (fdWarnings) process.stdout.write(`\nn8n logged "Closing file descriptor N on garbage collection" (DEP0137) ${fdWarnings} time(s); see ${relative(ROOT, join(userFolder, 'n8n.log'))}\n`);
+	process.stdout.write(`\ne2e on ${passLabel(pass)}: ${checks.summary()} (${formatSeconds(ms)})\n`);
+	return { pass, label: passLabel(pass), nodeVersion: release.nodeVersion, checks, ms, timings, fdWarnings };
 }
 
-const USAGE = `Usage: npm run test:e2e [-- --n8n 1|2]
+const USAGE = `Usage: npm run test:e2e [-- --n8n 1|2] [--binary-data-mode default|filesystem|database]
 
-  --n8n 1|2   run on one n8n only: 1 = n8n ${N8N_RELEASES[1].n8nVersion}, 2 = n8n ${N8N_RELEASES[2].n8nVersion}
-              (default: both, one after the other; also E2E_N8N=1|2)
+  (no options)              three passes: n8n ${N8N_RELEASES[1].n8nVersion} and ${N8N_RELEASES[2].n8nVersion} as a user gets them (no
+                            binary data mode set: 1.x keeps files in memory, 2.x on disk), then
+                            ${N8N_RELEASES[2].n8nVersion} with N8N_DEFAULT_BINARY_DATA_MODE=database
+  --n8n 1|2                 that version's passes only (also E2E_N8N=1|2)
+  --binary-data-mode MODE   that mode only (also E2E_BINARY_DATA_MODE); a mode that is not the version's
+                            own default is set through N8N_DEFAULT_BINARY_DATA_MODE
 `;
 
-function parseArgs(argv: string[]): N8nMajor[] {
+function parseMode(value: string | undefined): BinaryDataMode {
+	const mode = String(value ?? '').trim() as BinaryDataMode;
+	if (!E2E_MODES.includes(mode)) throw new Error(`--binary-data-mode takes ${E2E_MODES.join(', ')}, not "${String(value)}"\n\n${USAGE}`);
+	return mode;
+}
+
+function parseArgs(argv: string[]): Pass[] {
 	const majors: N8nMajor[] = [];
+	const modes: BinaryDataMode[] = [];
 	for (let i = 0; i < argv.length; i++) {
 		const a = argv[i];
 		if (a === '--n8n') majors.push(parseN8nMajor(argv[++i]));
 		else if (a.startsWith('--n8n=')) majors.push(parseN8nMajor(a.slice('--n8n='.length)));
+		else if (a === '--binary-data-mode') modes.push(parseMode(argv[++i]));
+		else if (a.startsWith('--binary-data-mode=')) modes.push(parseMode(a.slice('--binary-data-mode='.length)));
 		else if (a === '--help' || a === '-h') {
 			process.stdout.write(USAGE);
 			process.exit(0);
 		} else throw new Error(`Unknown option ${a}\n\n${USAGE}`);
 	}
 	if (!majors.length && process.env.E2E_N8N) majors.push(parseN8nMajor(process.env.E2E_N8N));
-	return majors.length ? [...new Set(majors)] : [...N8N_MAJORS];
+	if (!modes.length && process.env.E2E_BINARY_DATA_MODE) modes.push(parseMode(process.env.E2E_BINARY_DATA_MODE));
+	const wanted = (major: N8nMajor) => !majors.length || majors.includes(major);
+	if (!modes.length) return DEFAULT_PASSES.filter((p) => wanted(p.major));
+	return N8N_MAJORS.filter(wanted).flatMap((major) => [...new Set(modes)].map((mode) => passOf(major, mode)));
+}
+
+/** The examples' times, one column per pass (✗ and the failed checks where any failed). */
+function timingTable(results: PassResult[]): string {
+	const files = [...new Set(results.flatMap((r) => [...r.timings.keys()]))];
+	const header = ['example', ...results.map((r) => r.label)];
+	const rows = files.map((file) => [
+		file,
+		...results.map((r) => {
+			const t = r.timings.get(file);
+			return t ? `${t.failed ? `✗ ${t.failed} failed, ` : '✓ '}${formatSeconds(t.ms)}` : '-';
+		}),
+	]);
+	const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+	const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+	return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
 }
 
 async function main(): Promise<number> {
-	const majors = parseArgs(process.argv.slice(2));
+	const passes = parseArgs(process.argv.slice(2));
 	const startedAt = Date.now();
 	const pkg = readPackageJson();
 	const tarball = await packTarball();
-	const results: VersionResult[] = [];
-	for (const [i, major] of majors.entries()) {
-		results.push(await runVersion(major, tarball, pkg, Boolean(process.env.E2E_KEEP) && i === majors.length - 1));
+	const results: PassResult[] = [];
+	for (const [i, pass] of passes.entries()) {
+		results.push(await runPass(pass, tarball, pkg, Boolean(process.env.E2E_KEEP) && i === passes.length - 1));
 	}
 	const all = new Checks();
 	all.results.push(...results.flatMap((r) => r.checks.results));
-	process.stdout.write('\n');
+	process.stdout.write(`\n${timingTable(results)}\n\n`);
 	for (const r of results) {
-		process.stdout.write(`n8n ${r.n8nVersion} (Node ${r.nodeVersion}): ${r.checks.summary()} in ${formatSeconds(r.ms)}\n`);
+		process.stdout.write(`e2e on ${r.label}: ${r.checks.summary()} (Node ${r.nodeVersion}, ${formatSeconds(r.ms)}${r.fdWarnings ? `; DEP0137 warnings in n8n's log: ${r.fdWarnings}` : ''})\n`);
 	}
 	process.stdout.write(`${formatSeconds(Date.now() - startedAt)} in all\ne2e: ${all.summary()}\n`);
 	return all.failed > 0 ? 1 : 0;
