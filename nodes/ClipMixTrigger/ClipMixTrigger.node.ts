@@ -8,7 +8,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
-import { resultUrlFieldProperty, resultUrlOf } from '../shared/clipmix/resultUrl';
+import { resultFilesOf, resultUrlFieldProperty } from '../shared/clipmix/resultFiles';
 import { CLIPMIX_SERVICES, CLIPMIX_SERVICE_KEYS } from '../shared/clipmix/services';
 import {
 	CLOCK_SKEW_MS,
@@ -118,7 +118,10 @@ export class ClipMixTrigger implements INodeType {
 				displayOptions: { show: { verifySignature: [false] } },
 			},
 			optionsProperty([
-				{ ...resultUrlFieldProperty, description: `${String(resultUrlFieldProperty.description)} The URL found is output as resultUrl.` },
+				{
+					...resultUrlFieldProperty,
+					description: `${String(resultUrlFieldProperty.description)} Every file found is output in resultFiles (url, language), the first also as resultUrl.`,
+				},
 				{
 					displayName: 'Include Headers',
 					name: 'includeHeaders',
@@ -265,13 +268,16 @@ export class ClipMixTrigger implements INodeType {
 		if (!wanted) return {};
 
 		const { job } = event;
+		const { files } = resultFilesOf(job, String(options.resultUrlField ?? ''));
 		const item: IDataObject = {
 			event: event.event,
 			eventId: event.eventId ?? null,
 			jobId: (job.id as string | undefined) ?? null,
 			service: service ?? (job.service as string | undefined) ?? null,
 			status: (job.status as string | undefined) ?? null,
-			resultUrl: resultUrlOf(job, String(options.resultUrlField ?? '')).url ?? null,
+			resultUrl: files[0]?.url ?? null,
+			// A translation names one file per language: every one, so none is paid for and missed.
+			resultFiles: files as unknown as IDataObject[],
 			test: job.test === true,
 			receivedAt: new Date(now).toISOString(),
 			payload: payload as IDataObject,

@@ -93,8 +93,18 @@ export interface JobWaitOptions<Job> {
 	noun: string;
 	/** "rendering", "processing": what the pending ones are doing. */
 	pendingWord: string;
-	/** Builds the Ready item of a finished job, e.g. with its file downloaded. */
-	toReadyItem(job: Job, entry: WaitEntry): Promise<INodeExecutionData>;
+	/**
+	 * Builds the Ready items of a finished job, e.g. with its file downloaded: one, or one per file
+	 * when the job made several. A file that would not download is in `failed`, the others ready;
+	 * a throw fails the whole job's item.
+	 */
+	toReadyItems(job: Job, entry: WaitEntry): Promise<ReadyItems>;
+}
+
+/** What a finished job gives: its Ready items, and the files that would not download, each with why. */
+export interface ReadyItems {
+	ready: INodeExecutionData[];
+	failed?: Array<{ json: IDataObject; reason: string }>;
 }
 
 export type WaitOutputs = [INodeExecutionData[], INodeExecutionData[]];
@@ -209,15 +219,19 @@ export async function waitAndSort<Job extends IDataObject>(
 		// The last state seen; the create's answer only when the job was never seen since.
 		const known = { ...(outcome.job ?? entry.json), id: entry.jobId };
 		const elapsedSeconds = Math.round(outcome.elapsedMs / 1000);
+		// A download's time is waiting time too.
+		const untilNow = () => Math.round((clock.now() - startedAt) / 1000);
 		if (outcome.result === 'ready') {
 			try {
-				ready.push({ ...(await options.toReadyItem(outcome.job as Job, entry)), pairedItem });
+				const built = await options.toReadyItems(outcome.job as Job, entry);
+				for (const item of built.ready) ready.push({ ...item, pairedItem });
+				for (const file of built.failed ?? []) {
+					failed.push({ json: { ...file.json, waitResult: 'fileFailed', reason: file.reason, elapsedSeconds: untilNow() }, pairedItem });
+				}
 			} catch (error) {
 				if (signal?.aborted) throw canceledError(node, entry.itemIndex);
 				const reason = [messageOf(error), descriptionOf(error)].filter(Boolean).join('. ');
-				// The download's time is waiting time too.
-				const untilNow = Math.round((clock.now() - startedAt) / 1000);
-				failed.push({ json: { ...known, waitResult: 'fileFailed', reason, elapsedSeconds: untilNow }, pairedItem });
+				failed.push({ json: { ...known, waitResult: 'fileFailed', reason, elapsedSeconds: untilNow() }, pairedItem });
 			}
 			continue;
 		}
@@ -231,8 +245,11 @@ export async function waitAndSort<Job extends IDataObject>(
 	failed.sort(byItem);
 
 	const whatHappened = (json: IDataObject) => OUTCOME_WORDS[json.waitResult as WaitResult](formatDuration(settings.maxWaitMs));
-	const nameOf = ({ json, pairedItem }: INodeExecutionData) =>
-		typeof json.id === 'string' ? json.id : `item ${(pairedItem as { item: number }).item}`;
+	const nameOf = ({ json, pairedItem }: INodeExecutionData) => {
+		const language = (json.resultFile as IDataObject | undefined)?.language;
+		const name = typeof json.id === 'string' ? json.id : `item ${(pairedItem as { item: number }).item}`;
+		return typeof language === 'string' ? `${name} (${language})` : name;
+	};
 	for (const item of failed) ctx.logger.warn(`${node.name}: ${nameOf(item)} ${whatHappened(item.json)}: ${String(item.json.reason)}`);
 
 	if (settings.onFailure === 'error' && failed.length > 0) {
@@ -241,7 +258,7 @@ export async function waitAndSort<Job extends IDataObject>(
 			.slice(0, 5)
 			.map((item) => `${nameOf(item)} (${whatHappened(item.json)})`)
 			.join(', ');
-		const finishedIds = ready.map(({ json }) => String(json.id));
+		const finishedIds = [...new Set(ready.map(({ json }) => String(json.id)))];
 		throw new NodeOperationError(
 			node,
 			`${failed.length} of ${total} ${options.noun} could not be delivered: ${summary}${failed.length > 5 ? ', …' : ''}`,

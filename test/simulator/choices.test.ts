@@ -338,6 +338,8 @@ describe('ClipMix choices', () => {
 				const expected = (id: string, service: 'music' | 'translation', done: boolean): Record<string, unknown> => {
 					const ext = service === 'music' ? 'm4a' : 'mp4';
 					const u = done ? url(id, ext) : null;
+					// The per-language shapes: one file per target language of a translation, one file otherwise.
+					const files = service === 'music' ? [{ language: null, url: url(id, ext) }] : ['es', 'fr'].map((language) => ({ language, url: `${sim.cdnUrl}/clipmix/results/${id}/${language}.mp4` }));
 					switch (shape) {
 						case 'result_url':
 						case 'resultUrl':
@@ -359,6 +361,16 @@ describe('ClipMix choices', () => {
 							return { outputs: done ? [{ url: u, format: ext }] : [] };
 						case 'none':
 							return {};
+						case 'results':
+							return { results: done ? files : [] };
+						case 'result_urls_by_language':
+							return { result_urls: done ? Object.fromEntries(files.map((f) => [f.language ?? 'file', f.url])) : null };
+						case 'result_urls':
+							return { result_urls: done ? files.map((f) => f.url) : null };
+						case 'output_files':
+							return { output: done ? { files: files.map((f) => ({ ...f, format: ext })) } : null };
+						case 'output_videos':
+							return { output: done ? { videos: files.map((f) => ({ target_language: f.language, url: f.url })) } : null };
 					}
 				};
 				const resultKeys = (json: any) =>
@@ -378,8 +390,15 @@ describe('ClipMix choices', () => {
 						return r.json.status === 'completed' && r;
 					});
 					expect([shape, resultKeys(done.json)]).toEqual([shape, expected(id, service, true)]);
-					// The CDN serves the file at the usual path, whatever the JSON shows.
+					// The CDN serves the file at the usual path, whatever the JSON shows, and each
+					// language's file of a translation with its own bytes.
 					expect((await fetch(url(id, service === 'music' ? 'm4a' : 'mp4'))).status).toBe(200);
+					if (service === 'translation') {
+						const es = Buffer.from(await (await fetch(`${sim.cdnUrl}/clipmix/results/${id}/es.mp4`)).arrayBuffer());
+						expect(es.equals(sim.clipmix.resultFile(id, 'es'))).toBe(true);
+						expect(es.equals(sim.clipmix.resultFile(id, 'fr'))).toBe(false);
+						expect((await fetch(`${sim.cdnUrl}/clipmix/results/${id}/de.mp4`)).status).toBe(404);
+					}
 					expect(Object.keys(done.json)).toEqual(
 						['id', 'service', 'status', 'test', 'created_at', 'updated_at', 'credits_cost', ...Object.keys(expected(id, service, true)), 'error', 'input'],
 					);

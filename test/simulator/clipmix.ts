@@ -175,10 +175,36 @@ export interface ClipMixOptions {
 	validationStatus?: 400 | 422;
 }
 
-export type ClipMixResultShape = 'result_url' | 'resultUrl' | 'output' | 'output_url' | 'result' | 'outputs' | 'none';
+export type ClipMixResultShape =
+	| 'result_url'
+	| 'resultUrl'
+	| 'output'
+	| 'output_url'
+	| 'result'
+	| 'outputs'
+	| 'none'
+	// One file per target language of a translation (one file for the other services):
+	| 'results'
+	| 'result_urls_by_language'
+	| 'result_urls'
+	| 'output_files'
+	| 'output_videos';
 export type ClipMixErrorBody = 'nested' | 'flat' | 'code';
 
-export const CLIPMIX_RESULT_SHAPES: readonly ClipMixResultShape[] = ['result_url', 'resultUrl', 'output', 'output_url', 'result', 'outputs', 'none'];
+export const CLIPMIX_RESULT_SHAPES: readonly ClipMixResultShape[] = [
+	'result_url',
+	'resultUrl',
+	'output',
+	'output_url',
+	'result',
+	'outputs',
+	'none',
+	'results',
+	'result_urls_by_language',
+	'result_urls',
+	'output_files',
+	'output_videos',
+];
 export const CLIPMIX_PURCHASE_ERROR_CODE = 'live_key_requires_purchase';
 /** Length in seconds of the sample result files (reported by resultShape 'output' when the input has no duration). */
 const SAMPLE_SECONDS = 2;
@@ -200,12 +226,23 @@ export interface ClipMixJobJson {
 	resultUrl?: string | null;
 	/** resultShape 'output_url'. */
 	output_url?: string | null;
-	/** resultShape 'output' (`audio_url` for music, `video_url` for the other services). */
-	output?: { url: string; audio_url?: string; video_url?: string; format: string; duration_seconds: number } | null;
+	/**
+	 * resultShape 'output' (`audio_url` for music, `video_url` for the other services), or
+	 * 'output_files' / 'output_videos' (one entry per target language).
+	 */
+	output?:
+		| { url: string; audio_url?: string; video_url?: string; format: string; duration_seconds: number }
+		| { files: Array<{ language: string | null; url: string; format: string }> }
+		| { videos: Array<{ target_language: string | null; url: string }> }
+		| null;
 	/** resultShape 'result'. */
 	result?: { url: string } | null;
 	/** resultShape 'outputs' ([] until completed). */
 	outputs?: Array<{ url: string; format: string }>;
+	/** resultShape 'results' ([] until completed): one per target language. */
+	results?: Array<{ language: string | null; url: string }>;
+	/** resultShape 'result_urls_by_language' ({ <language>: url }) or 'result_urls' ([url], the language in each path); null until completed. */
+	result_urls?: Record<string, string> | string[] | null;
 	error: { code: string; message: string } | null;
 	input: Record<string, unknown>;
 }
@@ -750,11 +787,15 @@ export class ClipMixSim {
 		return out;
 	}
 
-	/** Exact bytes the CDN serves at the job's result_url (whatever its status). */
-	resultFile(id: string): Buffer {
+	/**
+	 * Exact bytes the CDN serves at the job's result_url (whatever its status), or, with `language`,
+	 * at a translation's file in that language (the per-language result shapes).
+	 */
+	resultFile(id: string, language?: string): Buffer {
 		const j = this.jobs.get(id);
 		if (!j) throw new Error(`No such ClipMix job: ${id}`);
-		const f = this.resultVirtualFile(j);
+		if (language !== undefined && !this.languagesOf(j).includes(language)) throw new Error(`Job ${id} has no file in ${language}`);
+		const f = this.resultVirtualFile(j, language);
 		return Buffer.from(f.read(0, f.size));
 	}
 
@@ -785,6 +826,23 @@ export class ClipMixSim {
 
 	private resultUrl(j: JobRecord): string {
 		return `${this.cdnUrl}/clipmix/results/${j.id}.${CLIPMIX_SERVICES[j.service].result.ext}`;
+	}
+
+	/** A translation's target languages; [] for the other services. */
+	private languagesOf(j: JobRecord): string[] {
+		const raw = j.service === 'translation' ? j.input.target_languages : undefined;
+		return Array.isArray(raw) ? raw.map(String) : [];
+	}
+
+	/**
+	 * The files a per-language shape names: one per target language of a translation, at
+	 * `/clipmix/results/<id>/<language>.mp4`; the one result file for the other services.
+	 */
+	private resultFilesOf(j: JobRecord): Array<{ language: string | null; url: string }> {
+		const languages = this.languagesOf(j);
+		if (languages.length === 0) return [{ language: null, url: this.resultUrl(j) }];
+		const ext = CLIPMIX_SERVICES[j.service].result.ext;
+		return languages.map((language) => ({ language, url: `${this.cdnUrl}/clipmix/results/${j.id}/${language}.${ext}` }));
 	}
 
 	private jobJson(j: JobRecord, simNow: number): ClipMixJobJson {
@@ -837,6 +895,20 @@ export class ClipMixSim {
 			case 'none':
 				return {};
 		}
+		const files = completed ? this.resultFilesOf(j) : [];
+		switch (this.resultShape) {
+			case 'results':
+				return { results: files };
+			case 'result_urls_by_language':
+				return { result_urls: completed ? Object.fromEntries(files.map((f) => [f.language ?? 'file', f.url])) : null };
+			case 'result_urls':
+				return { result_urls: completed ? files.map((f) => f.url) : null };
+			case 'output_files':
+				return { output: completed ? { files: files.map((f) => ({ ...f, format })) } : null };
+			case 'output_videos':
+				return { output: completed ? { videos: files.map((f) => ({ target_language: f.language, url: f.url })) } : null };
+		}
+		return {};
 	}
 
 	/** Runs when a live job settles: sends job.completed / job.failed to the key's webhook, if any. */
@@ -849,23 +921,26 @@ export class ClipMixSim {
 
 	// ----- CDN ----------------------------------------------------------------------------------
 
-	private resultVirtualFile(j: JobRecord): VirtualFile {
+	/** A job's result file; a translation's file in one `language` when given (its own bytes). */
+	private resultVirtualFile(j: JobRecord, language?: string): VirtualFile {
 		const r = CLIPMIX_SERVICES[j.service].result;
 		if (j.service === 'music') {
 			const f = taggedMp4(loadAsset('sample.m4a'), `clipmix ${j.service} ${j.id}`);
 			return bufferFile(Buffer.from(f.read(0, f.size)), r.contentType);
 		}
-		return taggedMp4(loadAsset('sample.mp4'), `clipmix ${j.service} ${j.id}`);
+		return taggedMp4(loadAsset('sample.mp4'), `clipmix ${j.service} ${j.id}${language ? ` ${language}` : ''}`);
 	}
 
 	private registerCdn(cdn: Cdn): void {
 		// Served only once the API shows result_url (completed); 404 before, for failed and unknown jobs.
 		cdn.register('/clipmix/results/', (p) => {
-			const m = /^\/clipmix\/results\/([A-Za-z0-9_]+)\.(m4a|mp4)$/.exec(p);
+			const m = /^\/clipmix\/results\/([A-Za-z0-9_]+)(?:\/([A-Za-z-]{2,8}))?\.(m4a|mp4)$/.exec(p);
 			const j = m ? this.jobs.get(m[1]) : undefined;
-			if (!j || m![2] !== CLIPMIX_SERVICES[j.service].result.ext) return undefined;
+			if (!j || m![3] !== CLIPMIX_SERVICES[j.service].result.ext) return undefined;
 			if (this.statusAt(j, this.clock.now()) !== 'completed') return undefined;
-			return this.resultVirtualFile(j);
+			const language = m![2];
+			if (language !== undefined && !this.languagesOf(j).includes(language)) return undefined;
+			return this.resultVirtualFile(j, language);
 		});
 	}
 

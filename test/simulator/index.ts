@@ -127,7 +127,8 @@ export interface SimulatorClipMix {
 	/** Internal state of a job (incl. settleAt), or undefined. */
 	job(id: string): SimJob | undefined;
 	/** Exact bytes the CDN serves at the job's result_url. */
-	resultFile(id: string): Buffer;
+	/** Exact bytes at the job's result_url; with `language`, a translation's file in that language. */
+	resultFile(id: string, language?: string): Buffer;
 	/** Every credit charge, oldest first (cleared by reset()). */
 	ledger: ClipMixCharge[];
 	/** Credits left in the wallet of the key's account (live and test key share one wallet). */
@@ -258,7 +259,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
 				await clipmix.fireTest(key);
 			},
 			job: (id) => clipmix.job(id),
-			resultFile: (id) => clipmix.resultFile(id),
+			resultFile: (id, language) => clipmix.resultFile(id, language),
 			ledger: clipmix.ledger,
 			balance: (key) => clipmix.balance(key),
 			deliveries: (key) => clipmix.deliveries(key),

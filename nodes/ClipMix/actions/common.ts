@@ -3,7 +3,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 
 import { binaryPropertyProperty, maxFileSizeProperty, optionsProperty } from '../../shared/descriptions';
 import { onFailureProperty, pollProperties } from '../../shared/jobWait';
-import { resultUrlFieldProperty } from '../../shared/clipmix/resultUrl';
+import { resultUrlFieldProperty } from '../../shared/clipmix/resultFiles';
 import { CLIPMIX_SERVICES, CLIPMIX_SERVICE_KEYS } from '../../shared/clipmix/services';
 
 export const jobIdProperty: INodeProperties = {

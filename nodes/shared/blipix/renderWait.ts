@@ -82,7 +82,7 @@ export async function waitForRenders(ctx: IExecuteFunctions, plan: WaitPlan): Pr
 		source: (pollIntervalMs) => blipixPollSource(ctx, pollIntervalMs),
 		noun: 'videos',
 		pendingWord: 'rendering',
-		async toReadyItem(video, { itemIndex }) {
+		async toReadyItems(video, { itemIndex }) {
 			const binary: INodeExecutionData['binary'] = {};
 			if (ctx.getNodeParameter('downloadVideo', itemIndex, true) as boolean) {
 				const field = requireText(ctx, 'binaryPropertyName', 'Put Output File in Field', itemIndex);
@@ -92,7 +92,7 @@ export async function waitForRenders(ctx: IExecuteFunctions, plan: WaitPlan): Pr
 				const field = requireText(ctx, 'thumbnailPropertyName', 'Put Thumbnail in Field', itemIndex);
 				binary[field] = await downloadVideoFile(ctx, video, 'thumbnail', itemIndex, maxBytesOf(ctx, itemIndex));
 			}
-			return { json: { ...video }, ...(Object.keys(binary).length ? { binary } : {}) };
+			return { ready: [{ json: { ...video }, ...(Object.keys(binary).length ? { binary } : {}) }] };
 		},
 	});
 }

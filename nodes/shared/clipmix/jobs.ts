@@ -1,14 +1,15 @@
 import { createHash } from 'crypto';
-import type { IBinaryData, IDataObject, IExecuteFunctions } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import { maxBytesOf } from '../descriptions';
 import { downloadToBinary } from '../download';
-import type { WaitOutputs, WaitPlan } from '../jobWait';
-import { fetchEachJob, waitAndSort } from '../jobWait';
+import type { ReadyItems, WaitOutputs, WaitPlan } from '../jobWait';
+import { fetchEachJob, mapLimit, waitAndSort } from '../jobWait';
 import { readErrorBody } from '../transport/errorBody';
 import { requireText } from '../validation';
-import { resultUrlOf } from './resultUrl';
+import type { ResultFile } from './resultFiles';
+import { resultFilesOf } from './resultFiles';
 import type { PollSnapshot, PollSource } from '../poller';
 import { clipMixApi, clipMixCredentials, clipMixRequest } from './transport';
 import type { ClipMixService } from './services';
@@ -81,36 +82,73 @@ export async function getJob(
 	});
 }
 
-/** Streams a completed job's result file into binary data, as its item's parameters say. */
-export async function downloadResult(
-	ctx: IExecuteFunctions,
-	job: ClipMixJob,
-	service: ClipMixService,
-	itemIndex: number,
-): Promise<IBinaryData> {
+/** Files of one job downloaded at once: a translation into ten languages is ten files. */
+const DOWNLOAD_CONCURRENCY = 3;
+
+/** A completed job's result files, as its item's Result URL Field says; throws when it has none. */
+function resultFilesFor(ctx: IExecuteFunctions, job: ClipMixJob, itemIndex: number): ResultFile[] {
 	if (!isJobReady(job)) {
 		throw new NodeOperationError(ctx.getNode(), `Job "${job.id}" is not completed yet`, {
 			itemIndex,
 			description: `Its status is "${job.status}". Wait until it is completed, for example with Job → Wait for Completion, then download it.`,
 		});
 	}
-	const { url, lookedAt } = resultUrlOf(job, String(ctx.getNodeParameter('resultUrlField', itemIndex, '') ?? ''));
-	if (!url) {
+	const { files, lookedAt } = resultFilesOf(job, String(ctx.getNodeParameter('resultUrlField', itemIndex, '') ?? ''));
+	if (files.length === 0) {
 		throw new NodeOperationError(ctx.getNode(), `Job "${job.id}" is completed, but its answer names no result file`, {
 			itemIndex,
 			description: `Looked in ${lookedAt.join(', ')}. If ClipMix names the file elsewhere, put that field's path (e.g. data.file.url) in "Result URL Field".`,
 		});
 	}
-	return await downloadToBinary(ctx, {
-		url,
-		apiBaseUrl: (await clipMixCredentials(ctx, itemIndex)).baseUrl,
-		credentialType: clipMixApi.credentialType,
-		baseName: job.id,
-		extension: url.match(/\.([a-z0-9]{2,4})(?:\?|$)/i)?.[1] ?? 'bin',
-		itemIndex,
-		kind: CLIPMIX_SERVICES[service].resultKind,
-		maxBytes: maxBytesOf(ctx, itemIndex),
+	return files;
+}
+
+/**
+ * The output items of a completed job: one per result file (a translation names one per target
+ * language), each with the job, which file it is (`resultFile`: url, language or label) and how
+ * many the job named and how many arrived (`resultFiles`), and, when `binaryField` is given, the
+ * file streamed into binary data. A file that would not download is in `failed` with why; the
+ * others still come out.
+ */
+export async function resultItems(
+	ctx: IExecuteFunctions,
+	job: ClipMixJob,
+	service: ClipMixService,
+	itemIndex: number,
+	binaryField: string | undefined,
+): Promise<ReadyItems & { failed: Array<{ json: IDataObject; reason: string }> }> {
+	const files = resultFilesFor(ctx, job, itemIndex);
+	const apiBaseUrl = (await clipMixCredentials(ctx, itemIndex)).baseUrl;
+	const downloaded = await mapLimit(files, DOWNLOAD_CONCURRENCY, async (file) => {
+		if (!binaryField) return { file };
+		const name = files.length === 1 ? job.id : `${job.id}-${file.language ?? file.label ?? files.indexOf(file) + 1}`;
+		return await downloadToBinary(ctx, {
+			url: file.url,
+			apiBaseUrl,
+			credentialType: clipMixApi.credentialType,
+			baseName: name,
+			extension: file.url.match(/\.([a-z0-9]{2,4})(?:\?|$)/i)?.[1] ?? 'bin',
+			itemIndex,
+			kind: CLIPMIX_SERVICES[service].resultKind,
+			maxBytes: maxBytesOf(ctx, itemIndex),
+		}).then(
+			(binary) => ({ file, binary }),
+			(error: unknown) => ({ file, error: error as Error & { description?: string } }),
+		);
 	});
+	const resultFiles = { named: files.length, arrived: downloaded.filter((entry) => !('error' in entry)).length };
+	const jsonOf = (file: ResultFile, index: number): IDataObject => ({ ...job, resultFile: { ...file, index, of: files.length }, resultFiles });
+	const ready: INodeExecutionData[] = [];
+	const failed: Array<{ json: IDataObject; reason: string }> = [];
+	downloaded.forEach((entry, index) => {
+		if ('error' in entry) {
+			const reason = [entry.error.message, entry.error.description].filter(Boolean).join('. ');
+			failed.push({ json: jsonOf(entry.file, index), reason });
+		} else {
+			ready.push({ json: jsonOf(entry.file, index), ...('binary' in entry && binaryField ? { binary: { [binaryField]: entry.binary } } : {}) });
+		}
+	});
+	return { ready, failed };
 }
 
 /**
@@ -149,11 +187,10 @@ export async function waitForClipMixJobs(
 		source: () => clipMixPollSource(ctx, serviceOf),
 		noun: 'jobs',
 		pendingWord: 'processing',
-		async toReadyItem(job, { itemIndex }) {
-			const json = { ...job };
-			if (!(ctx.getNodeParameter('downloadResult', itemIndex, true) as boolean)) return { json };
-			const field = requireText(ctx, 'binaryPropertyName', 'Put Output File in Field', itemIndex);
-			return { json, binary: { [field]: await downloadResult(ctx, job, serviceOf(job.id), itemIndex) } };
+		async toReadyItems(job, { itemIndex }) {
+			const download = ctx.getNodeParameter('downloadResult', itemIndex, true) as boolean;
+			const field = download ? requireText(ctx, 'binaryPropertyName', 'Put Output File in Field', itemIndex) : undefined;
+			return await resultItems(ctx, job, serviceOf(job.id), itemIndex, field);
 		},
 	});
 }
