@@ -1,7 +1,5 @@
 import { createHmac } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
 import axios from 'axios';
@@ -9,7 +7,8 @@ import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
 import { clock } from '../../nodes/shared/clock';
 import { deliverWebhook } from '../engine';
-import type { EngineWorkflow, WebhookDelivery, WebhookRequest } from '../engine';
+import type { EngineWorkflow } from '../engine';
+import { startWebhookReceiver } from '../helpers/webhookReceiver';
 import { engineRoot } from '../engine/env';
 import { CLIPMIX_TRIGGER_TYPE, clipMixCredentials, credentialTypes, nodeTypes } from '../helpers/nodes';
 import { startScaledSimulator, stopScaledSimulator } from '../helpers/simulator';
@@ -49,52 +48,25 @@ function triggerWorkflow(parameters: INodeParameters = {}): EngineWorkflow {
 	};
 }
 
-let receivers = 0;
-
 /**
- * A local n8n stand-in: a real HTTP server whose requests go, raw bytes and all, through the
- * trigger in n8n-core's WebhookContext. `failAnswers` lets a test lose n8n's answers after the
- * workflow started, the way a proxy timeout would, to provoke ClipMix's redeliveries.
- *
- * Each receiver is its own workflow (its own id), as each n8n workflow is: the trigger's
- * in-process memory is per workflow. `staticData` shared with another receiver (of another
- * workflow id) plays the same workflow in a second n8n process, or after a restart: only what
- * static data holds is shared.
+ * A receiver of the trigger workflow (test/helpers/webhookReceiver.ts), each its own workflow,
+ * as each n8n workflow is; `post` sends a request to it over HTTP, `atOnce` hands several to it
+ * at the same moment.
  */
 async function startReceiver(
 	opts: { workflow?: EngineWorkflow; secret?: string; apiKey?: string; failAnswers?: number; staticData?: IDataObject } = {},
 ) {
-	const staticData: IDataObject = opts.staticData ?? {};
-	const workflow = { ...(opts.workflow ?? triggerWorkflow()), id: `receiver-${++receivers}` };
-	const deliveries: WebhookDelivery[] = [];
-	let failAnswers = opts.failAnswers ?? 0;
-	/** What n8n's webhook server does with one request: static data copied in, run, copied out. */
-	const handle = async (request: WebhookRequest) => {
-		const delivery = await deliverWebhook({
-			workflow,
-			triggerNode: 'ClipMix Trigger',
-			staticData,
-			nodeTypes,
-			credentialTypes,
-			credentials: clipMixCredentials(sim.clipmix.baseUrl, opts.apiKey ?? 'sk_live_x', opts.secret ?? SECRET),
-			request,
-		}).catch((error: Error) => ({ statusCode: 599, body: { engineError: error.message }, started: false }) as WebhookDelivery);
-		deliveries.push(delivery);
-		return delivery;
-	};
-	const server = http.createServer((req, res) => {
-		const chunks: Buffer[] = [];
-		req.on('data', (chunk: Buffer) => chunks.push(chunk));
-		req.on('end', async () => {
-			const delivery = await handle({ method: req.method, headers: req.headers, rawBody: Buffer.concat(chunks) });
-			const status = failAnswers-- > 0 ? 500 : delivery.statusCode;
-			res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(delivery.body ?? {}));
-		});
+	const receiver = await startWebhookReceiver({
+		workflow: opts.workflow ?? triggerWorkflow(),
+		triggerNode: 'ClipMix Trigger',
+		staticData: opts.staticData,
+		failAnswers: opts.failAnswers,
+		nodeTypes,
+		credentialTypes,
+		credentials: clipMixCredentials(sim.clipmix.baseUrl, opts.apiKey ?? 'sk_live_x', opts.secret ?? SECRET),
 	});
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-	const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhook/clipmix`;
 	const post = async (body: string | Buffer, headers: Record<string, string>) =>
-		await axios.post(url, body, { headers: { 'content-type': 'application/json', ...headers }, validateStatus: () => true, transformRequest: (data) => data });
+		await axios.post(receiver.url, body, { headers: { 'content-type': 'application/json', ...headers }, validateStatus: () => true, transformRequest: (data) => data });
 	/**
 	 * Requests that reach the webhook at the same moment: all are in flight, each with its own copy
 	 * of static data, before any finishes. (Requests over local HTTP tend to be served one after
@@ -102,14 +74,9 @@ async function startReceiver(
 	 */
 	const atOnce = async (requests: Array<{ body: string; headers: Record<string, string> }>) =>
 		await Promise.all(
-			requests.map(async ({ body, headers }) => await handle({ method: 'POST', headers: { 'content-type': 'application/json', ...headers }, rawBody: Buffer.from(body) })),
+			requests.map(async ({ body, headers }) => await receiver.handle({ method: 'POST', headers: { 'content-type': 'application/json', ...headers }, rawBody: Buffer.from(body) })),
 		);
-	const close = async () => {
-		// Keep-alive sockets from the simulator's sender would otherwise hold close() open.
-		server.closeAllConnections();
-		await new Promise((resolve) => server.close(resolve));
-	};
-	return { url, workflow, staticData, deliveries, post, atOnce, close, started: () => deliveries.filter((d) => d.started) };
+	return { ...receiver, post, atOnce };
 }
 
 const until = async (condition: () => boolean, timeoutMs = 5000) => {

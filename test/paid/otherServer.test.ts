@@ -187,7 +187,7 @@ describe('a ClipMix server with other choices', () => {
 			expect(ready).toEqual([]);
 			expect(failed.map(itemOf)).toEqual([0, 1]);
 			expect(failed[0].json).toMatchObject({ status: 'completed', waitResult: 'fileFailed', id: expect.stringMatching(/^mus_/) });
-			expect(String(failed[0].json.reason)).toMatch(/names no result file.*Looked in result_url, resultUrl, output\.url/);
+			expect(String(failed[0].json.reason)).toMatch(/names no result file.*Looked in result_url, resultUrl, .*output\.files, .*output\.url/);
 		});
 	});
 

@@ -507,6 +507,13 @@ export class BlipixSim {
 		this.failedAuth.clear();
 	}
 
+	/** The length in seconds of the video whose file is at `url` (its videoUrl), if it is one of ours. */
+	videoSecondsAt(url: string): number | undefined {
+		const m = /\/videos\/([^/?#]+)\.mp4(?:[?#]|$)/.exec(url);
+		if (!m || !url.startsWith(`${this.cdnUrl}/videos/`)) return undefined;
+		return this.videos.get(m[1])?.durationSeconds;
+	}
+
 	video(id: string): SimVideo | undefined {
 		const v = this.videos.get(id);
 		if (!v) return undefined;

@@ -76,7 +76,7 @@ export const CLIPMIX_SERVICES = {
 		},
 		qualityTiers: ['standard', 'premium'],
 		defaultQualityTier: 'standard',
-		/** Per target language (a 1-minute video; "premium ~190 credits"). */
+		/** Per target language and started minute of video ("Translating a 1-minute video premium-tier costs ~190 credits"). */
 		creditsPerLanguage: { standard: 95, premium: 190 },
 	},
 	memoryVideo: {
@@ -122,15 +122,22 @@ export const CLIPMIX_SERVICES = {
 
 export const CLIPMIX_SERVICE_KEYS = Object.keys(CLIPMIX_SERVICES) as ClipMixService[];
 
-/** Credits a (validated) create costs on a live key. */
-export function clipmixCost(service: ClipMixService, input: Record<string, unknown>): number {
+/** A source video's length when the simulator cannot tell it: "a 1-minute video". */
+export const DEFAULT_VIDEO_SECONDS = 60;
+
+/**
+ * Credits a (validated) create costs on a live key. A translation is charged per target language
+ * and per started minute of the source video, `videoSeconds` (ClipMix measures the video itself).
+ */
+export function clipmixCost(service: ClipMixService, input: Record<string, unknown>, videoSeconds = DEFAULT_VIDEO_SECONDS): number {
 	switch (service) {
 		case 'music':
 			return CLIPMIX_SERVICES.music.creditsPerSecond * (input.duration_seconds as number);
 		case 'translation':
 			return (
 				CLIPMIX_SERVICES.translation.creditsPerLanguage[input.tier as 'standard' | 'premium'] *
-				(input.target_languages as string[]).length
+				(input.target_languages as string[]).length *
+				Math.max(1, Math.ceil(videoSeconds / 60))
 			);
 		case 'memoryVideo':
 			return CLIPMIX_SERVICES.memoryVideo.creditsByMode[input.mode as 'moment' | 'story' | 'album' | 'chronicle'];
@@ -609,6 +616,8 @@ export interface ClipMixSimDeps {
 	cdn: Cdn;
 	cdnUrl: string;
 	options?: ClipMixOptions;
+	/** The length of a source video the simulator itself serves (a Blipix video's file); else DEFAULT_VIDEO_SECONDS. */
+	videoSecondsOf?: (url: string) => number | undefined;
 }
 
 type Route =
@@ -627,6 +636,7 @@ export class ClipMixSim {
 	private readonly failures: FailureInjector;
 	private readonly cdn: Cdn;
 	private readonly cdnUrl: string;
+	private readonly videoSecondsOf: (url: string) => number | undefined;
 	private readonly jobSeconds: Record<ClipMixService, { min: number; max: number }>;
 	private readonly accounts = new Map<string, Account>(); // by id
 	private readonly keys = new Map<string, KeyInfo>(); // by api key
@@ -646,6 +656,7 @@ export class ClipMixSim {
 		this.failures = deps.failures;
 		this.cdn = deps.cdn;
 		this.cdnUrl = deps.cdnUrl;
+		this.videoSecondsOf = deps.videoSecondsOf ?? (() => undefined);
 		const js = {} as Record<ClipMixService, { min: number; max: number }>;
 		for (const s of CLIPMIX_SERVICE_KEYS) {
 			const r = o.jobSeconds?.[s] ?? CLIPMIX_SERVICES[s].jobSeconds;
@@ -1205,7 +1216,7 @@ export class ClipMixSim {
 		}
 		const test = keyInfo.mode === 'test';
 		const account = keyInfo.account;
-		const price = clipmixCost(service, v.input);
+		const price = clipmixCost(service, v.input, service === 'translation' ? this.videoSecondsOf(String(v.input.video_url)) : undefined);
 		if (!test && account.credits < price) {
 			return {
 				status: 402,

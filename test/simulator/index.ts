@@ -311,6 +311,8 @@ function createSims(
 		cdn,
 		cdnUrl,
 		options: clipmixOpts,
+		// ClipMix measures a video it translates: a Blipix video's length, when that is the source.
+		videoSecondsOf: (url) => blipix.videoSecondsAt(url),
 	});
 	return { blipix, clipmix };
 }

@@ -17,6 +17,13 @@ export interface ServiceDefinition {
 	fields: INodeProperties[];
 	/** Reads and checks one item's create parameters, keyed like `fields`. Throws before any request. */
 	read(ctx: IExecuteFunctions, itemIndex: number): Record<string, unknown>;
+	/**
+	 * What a create will cost, from the values `read` gave, for Max Credits per Job; undefined when
+	 * it cannot be told. A service without it has no Max Credits per Job.
+	 */
+	estimateCredits?(ctx: IExecuteFunctions, itemIndex: number, values: Record<string, unknown>): number | undefined;
+	/** How ClipMix charges the service, in words, for the estimate's messages. */
+	costRule?: string;
 }
 
 /** JSON with object keys sorted, so two bodies compare equal whatever their key order. */
@@ -57,12 +64,33 @@ export function serviceResource(definition: ServiceDefinition) {
 
 	/** One item's body and key; throws before any request when its input is invalid. */
 	function readCreate(ctx: IExecuteFunctions, itemIndex: number) {
+		const values = definition.read(ctx, itemIndex);
 		const body = {
-			...toApiBody(service, definition.read(ctx, itemIndex)),
+			...toApiBody(service, values),
 			...jsonObjectParameter(ctx, 'additionalFields', 'Additional Fields (JSON)', itemIndex),
 		};
 		const options = ctx.getNodeParameter('options', itemIndex, {}) as IDataObject;
-		return { body, key: idempotencyKeyFor(ctx, itemIndex, String(options.idempotencyKey ?? '')) };
+		return { values, body, key: idempotencyKeyFor(ctx, itemIndex, String(options.idempotencyKey ?? '')) };
+	}
+
+	/** Max Credits per Job: an item whose job would cost more, or whose cost cannot be told, is refused unsent. */
+	function checkBudget(ctx: IExecuteFunctions, itemIndex: number, values: Record<string, unknown>) {
+		if (!definition.estimateCredits) return;
+		const maxCredits = Number(ctx.getNodeParameter('maxCredits', itemIndex, 0));
+		if (!(maxCredits > 0)) return;
+		const estimate = definition.estimateCredits(ctx, itemIndex, values);
+		if (estimate === undefined) {
+			throw new NodeOperationError(ctx.getNode(), `Max Credits per Job is set, but the cost of this ${noun} job cannot be told`, {
+				itemIndex,
+				description: `${definition.costRule ?? ''}. Fill in the fields it depends on, or clear Max Credits per Job. Nothing was sent.`,
+			});
+		}
+		if (estimate > maxCredits) {
+			throw new NodeOperationError(ctx.getNode(), `This ${noun} job would cost about ${estimate} credits, over the Max Credits per Job of ${maxCredits}`, {
+				itemIndex,
+				description: `${definition.costRule ?? ''}. Nothing was sent.`,
+			});
+		}
 	}
 
 	const create: PerItemOperation<Set<number>> = {
@@ -88,7 +116,8 @@ export function serviceResource(definition: ServiceDefinition) {
 		},
 
 		async execute(this: IExecuteFunctions, itemIndex: number, clashing: Set<number>): Promise<INodeExecutionData[]> {
-			const { body, key } = readCreate(this, itemIndex);
+			const { values, body, key } = readCreate(this, itemIndex);
+			checkBudget(this, itemIndex, values);
 			if (clashing.has(itemIndex)) {
 				throw new NodeOperationError(this.getNode(), `The Idempotency Key "${key}" is shared by items with different requests`, {
 					itemIndex,
@@ -132,6 +161,18 @@ export function serviceResource(definition: ServiceDefinition) {
 			{ name: 'Get', value: 'get', action: `Get ${article} ${noun} job`, description: 'Get a job with its status and result' },
 		]),
 		...updateDisplayOptions({ show: { resource: [service], operation: ['create'] } }, definition.fields),
+		...(definition.estimateCredits
+			? updateDisplayOptions({ show: { resource: [service], operation: ['create'] } }, [
+					{
+						displayName: 'Max Credits per Job',
+						name: 'maxCredits',
+						type: 'number',
+						typeOptions: { minValue: 0 },
+						default: 0,
+						description: `Refuse, before anything is sent, a job that would cost more than this. ${definition.costRule ?? ''}. 0: no limit.`,
+					},
+				])
+			: []),
 		...updateDisplayOptions({ show: { resource: [service], operation: ['get'] } }, [jobIdProperty]),
 	];
 

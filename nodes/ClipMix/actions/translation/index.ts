@@ -28,6 +28,12 @@ const LANGUAGES: Record<string, string> = {
 	zh: 'Chinese',
 };
 const QUALITY_TIERS = ['standard', 'premium'];
+/**
+ * Credits per target language and started minute of video. Premium is the post's ("Translating a
+ * 1-minute video premium-tier costs ~190 credits"); standard is INFERRED as half of it.
+ */
+const CREDITS_PER_LANGUAGE_MINUTE: Record<string, number> = { standard: 95, premium: 190 };
+const COST_RULE = 'ClipMix charges each target language for each started minute of the video';
 
 const fields: INodeProperties[] = [
 	{
@@ -48,7 +54,8 @@ const fields: INodeProperties[] = [
 			.map(([value, name]) => ({ name, value }))
 			.sort((a, b) => a.name.localeCompare(b.name)),
 		default: [],
-		description: 'One dubbed version per language',
+		description: 'One dubbed version per language, each a file of its own',
+		hint: `${COST_RULE}: 3 languages of a 2-minute video cost 6 × the tier's rate`,
 	},
 	{
 		displayName: 'Voice Cloning',
@@ -62,16 +69,32 @@ const fields: INodeProperties[] = [
 		name: 'qualityTier',
 		type: 'options',
 		options: [
-			{ name: 'Standard', value: 'standard' },
-			{ name: 'Premium', value: 'premium', description: 'About 190 credits per minute of video' },
+			{ name: 'Standard', value: 'standard', description: 'About 95 credits per language and minute of video (inferred)' },
+			{ name: 'Premium', value: 'premium', description: 'About 190 credits per language and minute of video' },
 		],
 		default: 'standard',
+	},
+	{
+		displayName: 'Video Length (Seconds)',
+		name: 'videoSeconds',
+		type: 'number',
+		typeOptions: { minValue: 0 },
+		default: 0,
+		description:
+			'How long the video is, for the cost check (Max Credits per Job) only: ClipMix measures the video itself. After Blipix, drag in the video duration. 0: not known.',
 	},
 ];
 
 export const { description, operations } = serviceResource({
 	service: 'translation',
 	fields,
+	costRule: COST_RULE,
+	estimateCredits(ctx, itemIndex, values) {
+		const seconds = Number(ctx.getNodeParameter('videoSeconds', itemIndex, 0));
+		if (!(seconds > 0)) return undefined;
+		const languages = (values.targetLanguages as string[]).length;
+		return languages * Math.max(1, Math.ceil(seconds / 60)) * CREDITS_PER_LANGUAGE_MINUTE[values.qualityTier as string];
+	},
 	read(ctx, itemIndex) {
 		const raw = ctx.getNodeParameter('targetLanguages', itemIndex, []) as unknown;
 		const targetLanguages = (Array.isArray(raw) ? raw.map(String) : String(raw ?? '').split(','))
