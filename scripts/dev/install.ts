@@ -23,9 +23,17 @@ export async function packTarball(destDir = PACK_DIR): Promise<string> {
 		cwd: ROOT,
 		env: cleanEnv(),
 	});
-	const [info] = JSON.parse(stdout.slice(stdout.indexOf('['))) as Array<{ filename: string; files: unknown[] }>;
+	const [info] = JSON.parse(stdout.slice(stdout.indexOf('['))) as Array<{ filename: string; files: Array<{ path: string }> }>;
 	const tarball = join(destDir, info.filename);
 	if (!existsSync(tarball)) throw new Error(`npm pack did not write ${tarball}`);
+	// dist/ is made by `npm run build`, which empties it first: a build running at the same time (in
+	// another terminal) leaves a tarball n8n cannot load. Say so here, not as "Unrecognized node type".
+	const { n8n } = readPackageJson();
+	const packed = new Set(info.files.map((f) => f.path));
+	const missing = [...n8n.nodes, ...n8n.credentials].filter((file) => !packed.has(file));
+	if (missing.length) {
+		throw new Error(`npm pack left out ${missing.join(', ')}: dist/ is incomplete (run npm run build; is another build running?)`);
+	}
 	return tarball;
 }
 
