@@ -18,7 +18,10 @@
  *    until n8n's executions API shows all of them finished.
  *    - load: 16 executions of Webhook → Split Out (20 items) → Blipix Video → Get Many (20 GET /videos);
  *    - wait: 8 executions of Webhook → Split Out (20 prompts with `[render:N]`) → Blipix Video → Create
- *      (Check Credits First: one GET /me) → Blipix Wait for Render (poll 20 s, no download).
+ *      (Check Credits First: one GET /me) → Blipix Wait for Render (poll 20 s, Download Video on: the
+ *      MP4 goes into n8n's binary data in queue mode's default mode, which is not set here: 1.x keeps
+ *      it in memory, in the execution data; 2.x in PostgreSQL). Every MP4 is read back as the editor
+ *      does and compared with the simulator's, byte for byte.
  * 6. The table (requests and 429s from the simulator's request log, failed executions from n8n's
  *    executions API, wall time from the first webhook to the last execution's stoppedAt), the goals,
  *    per-worker traces; written to .n8n-dev/queue/results/<time>/ as well.
@@ -32,12 +35,13 @@ import { join, relative } from 'node:path';
 import { DEV_DIR, N8N_RELEASES, ROOT, formatSeconds, logger, parseN8nMajor, readPackageJson, sleep } from '../../scripts/dev/common';
 import type { N8nMajor } from '../../scripts/dev/common';
 import { installLikeN8n, packTarball } from '../../scripts/dev/install';
-import { N8nRest, startN8n } from '../../scripts/dev/n8n';
+import { N8nRest, defaultBinaryDataMode, describeBinaryDataMode, startN8n } from '../../scripts/dev/n8n';
 import type { N8nInstance } from '../../scripts/dev/n8n';
 import { ensureRuntime } from '../../scripts/dev/runtime';
 import type { Runtime } from '../../scripts/dev/runtime';
 import { DEV_OWNER, createWorkflow, upsertCredentials } from '../../scripts/dev/setup';
 import type { CredentialRef, WorkflowJson } from '../../scripts/dev/setup';
+import { binaryBytes, getExecution, outputOf, storedIn } from '../e2e/n8nApi';
 import { startSimulator } from '../simulator';
 import type { Simulator } from '../simulator';
 
@@ -154,7 +158,7 @@ const pct = (part: number, whole: number) => `${whole ? ((100 * part) / whole).t
 const clockTime = (ms: number) => `${Math.floor(ms / 60_000)}:${String(Math.floor((ms % 60_000) / 1000)).padStart(2, '0')}`;
 
 /** Environment of the main and the workers: queue mode on Redis, one PostgreSQL database, one encryption key. */
-function queueEnv(major: N8nMajor): Record<string, string> {
+function queueEnv(): Record<string, string> {
 	return {
 		EXECUTIONS_MODE: 'queue',
 		QUEUE_BULL_REDIS_HOST: '127.0.0.1',
@@ -166,9 +170,8 @@ function queueEnv(major: N8nMajor): Record<string, string> {
 		DB_POSTGRESDB_USER: PG.user,
 		DB_POSTGRESDB_PASSWORD: PG.password,
 		N8N_ENCRYPTION_KEY: ENCRYPTION_KEY,
-		// No workflow here makes binary data. n8n 1.x keeps it in memory by default ("filesystem" is
-		// per process, so per worker); 2.x's queue-mode default is the database.
-		N8N_DEFAULT_BINARY_DATA_MODE: major === 1 ? 'default' : 'database',
+		// N8N_DEFAULT_BINARY_DATA_MODE is left unset: queue mode's own default, which the wait rows'
+		// downloads go into (1.x: memory, in the execution data; 2.x: the database).
 		QUEUE_HEALTH_CHECK_ACTIVE: 'false',
 		N8N_GRACEFUL_SHUTDOWN_TIMEOUT: '20',
 	};
@@ -253,7 +256,7 @@ function workflowFor(scenario: Scenario, pkgName: string, credential: Credential
 			webhook,
 			split,
 			blipix('Create', 'blipix', 440, { resource: 'video', operation: 'create', prompt: '={{ $json.prompt }}', voice: 'alloy', checkCredits: true }),
-			blipix('Wait for Render', 'blipixWaitForRender', 660, { videoId: '={{ $json.id }}', pollInterval: 20, maxWait: 15, downloadVideo: false }),
+			blipix('Wait for Render', 'blipixWaitForRender', 660, { videoId: '={{ $json.id }}', pollInterval: 20, maxWait: 15, downloadVideo: true, binaryPropertyName: 'data' }),
 		],
 		connections: { ...link('Webhook', split.name), ...link(split.name, 'Create'), ...link('Create', 'Wait for Render') },
 		settings,
@@ -286,6 +289,8 @@ interface RowResult {
 	/** executions not run by a known worker, requests not attributed to one */
 	unattributed: { requests: number; executions: number };
 	readyVideos?: number;
+	/** wait rows: MP4s read back equal to the simulator's and stored in the expected mode, and what went wrong */
+	downloads?: { ok: number; problems: string[] };
 }
 
 interface Stack {
@@ -301,9 +306,11 @@ interface Stack {
 	ranBy: Map<string, string>;
 	config?: string;
 	resultsDir: string;
+	/** the binary data mode the main reports (/rest/settings); the workers have the same environment */
+	binaryMode: string;
 }
 
-async function ensureWorkers(stack: Stack, spec: RowSpec, major: N8nMajor): Promise<void> {
+async function ensureWorkers(stack: Stack, spec: RowSpec): Promise<void> {
 	const config = `${spec.workers}x${spec.concurrency}`;
 	if (stack.config === config && stack.workers.every((w) => w.pid)) return;
 	if (stack.workers.length) {
@@ -325,7 +332,7 @@ async function ensureWorkers(stack: Stack, spec: RowSpec, major: N8nMajor): Prom
 					concurrency: spec.concurrency,
 					port: PORTS.workers + 2 * i,
 					brokerPort: PORTS.workers + 2 * i + 1,
-					env: queueEnv(major),
+					env: queueEnv(),
 					onExecution: (id) => stack.ranBy.set(id, label),
 				},
 				log,
@@ -343,7 +350,7 @@ async function runRow(stack: Stack, spec: RowSpec, args: Args, index: number): P
 	const work = WORK[spec.scenario];
 	const title = `${spec.scenario} ${rowName(spec)}`;
 	process.stdout.write(`\n── row ${index}: ${title} (${work.label}) ──\n`);
-	await ensureWorkers(stack, spec, args.n8n);
+	await ensureWorkers(stack, spec);
 
 	// A new key for every row: its window starts empty, and every worker's budget for it is new.
 	const apiKey = sim.blipix.createAccount({ credits: 10_000_000 });
@@ -440,10 +447,15 @@ async function runRow(stack: Stack, spec: RowSpec, args: Args, index: number): P
 		perMinute[minute][e.status === 429 ? 1 : 0]++;
 	}
 	let readyVideos: number | undefined;
+	let downloads: RowResult['downloads'];
 	if (spec.scenario === 'wait') {
 		readyVideos = 0;
+		downloads = { ok: 0, problems: [] };
 		for (const e of executions.filter((x) => x.status === 'success')) {
-			readyVideos += await readyCount(rest, stack.runtime, e.id);
+			const checked = await checkDownloads(stack, e.id);
+			readyVideos += checked.ready;
+			downloads.ok += checked.ok;
+			downloads.problems.push(...checked.problems);
 		}
 	}
 	const result: RowResult = {
@@ -463,6 +475,7 @@ async function runRow(stack: Stack, spec: RowSpec, args: Args, index: number): P
 			executions: executions.filter((e) => !stack.ranBy.has(e.id)).length,
 		},
 		readyVideos,
+		downloads,
 	};
 	writeFileSync(
 		join(stack.resultsDir, `${rowId(spec)}.json`),
@@ -482,23 +495,41 @@ async function runRow(stack: Stack, spec: RowSpec, args: Args, index: number): P
 	return result;
 }
 
-/** Items on Wait for Render's Ready output (the first) of one execution. */
-async function readyCount(rest: N8nRest, runtime: Runtime, id: string): Promise<number> {
+/**
+ * Wait for Render's Ready items of one execution, each with its MP4: stored where queue mode's default
+ * binary data mode puts it (memory on 1.x, the database on 2.x), and read back through the main as the
+ * editor does, byte for byte the simulator's file.
+ */
+async function checkDownloads(stack: Stack, id: string): Promise<{ ready: number; ok: number; problems: string[] }> {
+	const problems: string[] = [];
+	let ok = 0;
+	let ready: ReturnType<typeof outputOf> = [];
 	try {
-		const raw = await rest.request<{ data: string }>('GET', `/rest/executions/${id}`);
-		// eslint-disable-next-line @typescript-eslint/no-require-imports
-		const flatted = require(join(runtime.dir, 'node_modules', 'flatted')) as { parse(text: string): unknown };
-		const data = flatted.parse(raw.data) as { resultData: { runData: Record<string, Array<{ data?: { main?: Array<unknown[] | null> } }>> } };
-		const runs = data.resultData.runData['Wait for Render'] ?? [];
-		return runs[runs.length - 1]?.data?.main?.[0]?.length ?? 0;
-	} catch {
-		return 0;
+		ready = outputOf(await getExecution(stack.rest, stack.runtime, id), 'Wait for Render', 0);
+	} catch (err) {
+		return { ready: 0, ok: 0, problems: [`execution ${id}: ${(err as Error).message}`] };
 	}
+	for (const item of ready) {
+		const videoId = String(item.json.id);
+		const binary = item.binary?.data;
+		try {
+			if (!binary) throw new Error('no binary "data"');
+			const where = storedIn(binary);
+			if (where !== stack.binaryMode) throw new Error(`stored ${where}, not ${stack.binaryMode}`);
+			const bytes = await binaryBytes(stack.rest, binary);
+			const served = stack.sim.blipix.videoFile(videoId);
+			if (!bytes.equals(served)) throw new Error(`${bytes.length} bytes read back differ from the ${served.length} served`);
+			ok++;
+		} catch (err) {
+			problems.push(`execution ${id}, video ${videoId}: ${(err as Error).message}`);
+		}
+	}
+	return { ready: ready.length, ok, problems };
 }
 
 function printRow(r: RowResult): void {
 	const lines = [
-		`  ${r.spec.scenario} ${rowName(r.spec)}: ${r.executions} executions, ${r.failed} failed, wall ${formatSeconds(r.wallMs)}; ${r.requests} requests, ${r.rateLimited} × 429 (${pct(r.rateLimited, r.requests)}); key use ${r.keyUsePerMinute.toFixed(1)}/min over ${formatSeconds(r.requestSpanMs)}${r.readyVideos !== undefined ? `; ${r.readyVideos} videos ready` : ''}`,
+		`  ${r.spec.scenario} ${rowName(r.spec)}: ${r.executions} executions, ${r.failed} failed, wall ${formatSeconds(r.wallMs)}; ${r.requests} requests, ${r.rateLimited} × 429 (${pct(r.rateLimited, r.requests)}); key use ${r.keyUsePerMinute.toFixed(1)}/min over ${formatSeconds(r.requestSpanMs)}${r.readyVideos !== undefined ? `; ${r.readyVideos} videos ready` : ''}${r.downloads ? `, ${r.downloads.ok} MP4s read back byte for byte` : ''}`,
 		`  per worker: ${r.perWorker.map((w) => `${w.label} ${w.requests} requests (${w.rateLimited} × 429), ${w.executions} executions`).join('; ')}`,
 		`  per minute (accepted/429): ${r.perMinute.map(([ok, no], m) => `${m}: ${ok}/${no}`).join('  ')}`,
 	];
@@ -506,6 +537,7 @@ function printRow(r: RowResult): void {
 		lines.push(`  not attributed to a worker: ${r.unattributed.requests} requests, ${r.unattributed.executions} executions`);
 	}
 	for (const f of r.failures) lines.push(`  ✗ ${f}`);
+	for (const p of r.downloads?.problems.slice(0, 5) ?? []) lines.push(`  ✗ download: ${p}`);
 	process.stdout.write(`${lines.join('\n')}\n`);
 }
 
@@ -521,8 +553,21 @@ interface Goal {
 	met: boolean;
 }
 
-function goalsOf(results: RowResult[]): Goal[] {
+function goalsOf(results: RowResult[], binary: { mode: string; expected: string }): Goal[] {
 	const goals: Goal[] = [];
+	goals.push({
+		goal: `binary data in queue mode's default mode, N8N_DEFAULT_BINARY_DATA_MODE unset (${describeBinaryDataMode(binary.expected)})`,
+		measured: describeBinaryDataMode(binary.mode),
+		met: binary.mode === binary.expected,
+	});
+	for (const r of results.filter((x) => x.downloads)) {
+		const d = r.downloads!;
+		goals.push({
+			goal: `${r.spec.scenario} ${rowName(r.spec)}: every ready video's MP4 downloaded, stored ${binary.mode === 'default' ? 'in memory' : `in ${binary.mode} mode`}, byte for byte`,
+			measured: `${d.ok} of ${r.readyVideos ?? 0}`,
+			met: d.ok > 0 && d.ok === r.readyVideos && d.problems.length === 0,
+		});
+	}
 	for (const r of results) {
 		if (r.spec.workers === 1) continue;
 		const alone = results.find((x) => x.spec.scenario === r.spec.scenario && x.spec.workers === 1);
@@ -540,16 +585,23 @@ function goalsOf(results: RowResult[]): Goal[] {
 	return goals;
 }
 
-function report(results: RowResult[], runtime: Runtime, args: Args, startedAt: number): { text: string; goals: Goal[] } {
+function report(
+	results: RowResult[],
+	runtime: Runtime,
+	args: Args,
+	startedAt: number,
+	binary: { mode: string; expected: string },
+): { text: string; goals: Goal[] } {
 	const ordered = [...results].sort((a, b) => (a.spec.scenario === b.spec.scenario ? 0 : a.spec.scenario === 'load' ? -1 : 1));
 	const main = table(
-		['workers × concurrency', 'work', 'requests sent', '429s', 'failed executions', 'wall time'],
+		['workers × concurrency', 'work', 'requests sent', '429s', 'failed executions', 'MP4s downloaded, read back equal', 'wall time'],
 		ordered.map((r) => [
 			rowName(r.spec),
 			WORK[r.spec.scenario].label,
 			String(r.requests),
 			`${r.rateLimited} (${pct(r.rateLimited, r.requests)})`,
 			`${r.failed} of ${r.executions}`,
+			r.downloads ? `${r.downloads.ok} of ${r.readyVideos ?? 0}` : '-',
 			formatSeconds(r.wallMs),
 		]),
 	);
@@ -567,12 +619,12 @@ function report(results: RowResult[], runtime: Runtime, args: Args, startedAt: n
 			];
 		}),
 	);
-	const goals = goalsOf(results);
+	const goals = goalsOf(results, binary);
 	const goalTable = table(['goal', 'measured', 'met'], goals.map((g) => [g.goal, g.measured, g.met ? 'yes' : '**NO**']));
 	const text = [
 		`# test:queue on n8n ${runtime.n8nVersion} (Node ${runtime.nodeVersion}), ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
 		'',
-		`One Blipix key (the simulator's limit: ${LIMIT_PER_MINUTE} requests in any sliding minute, real time), n8n in queue mode (main + workers, Redis, PostgreSQL). Renders ${args.render.min}–${args.render.max} s.`,
+		`One Blipix key (the simulator's limit: ${LIMIT_PER_MINUTE} requests in any sliding minute, real time), n8n in queue mode (main + workers, Redis, PostgreSQL). Renders ${args.render.min}–${args.render.max} s. Binary data: ${describeBinaryDataMode(binary.mode)} (N8N_DEFAULT_BINARY_DATA_MODE unset; the wait rows download every MP4).`,
 		'',
 		main,
 		'',
@@ -661,21 +713,25 @@ async function main(): Promise<number> {
 				port: PORTS.n8n,
 				brokerPort: PORTS.n8n + 1,
 				logFile: join(mainFolder, 'n8n.log'),
-				env: queueEnv(major),
+				env: queueEnv(),
 			},
 			log,
 		);
 		tap.processes.set('main', mainN8n.child.pid!);
 		const rest = new N8nRest(mainN8n.url);
 		await rest.setupOrLogin(DEV_OWNER);
+		const binary = { mode: await rest.binaryDataMode(), expected: defaultBinaryDataMode(major, true) };
+		log(
+			`Binary data: ${describeBinaryDataMode(binary.mode)} (N8N_DEFAULT_BINARY_DATA_MODE unset; queue mode's default on n8n ${runtime.n8nVersion} is ${describeBinaryDataMode(binary.expected)})${binary.mode === binary.expected ? '' : ' — NOT the expected default'}.`,
+		);
 
-		stack = { runtime, sim, tap, main: mainN8n, rest, pkgName: pkg.name, workerFolders, workers: [], ranBy: new Map(), resultsDir };
+		stack = { runtime, sim, tap, main: mainN8n, rest, pkgName: pkg.name, workerFolders, workers: [], ranBy: new Map(), resultsDir, binaryMode: binary.mode };
 		for (const [i, spec] of rows.entries()) {
 			results.push(await runRow(stack, spec, args, i + 1));
-			writeFileSync(join(resultsDir, 'RESULTS.md'), report(results, runtime, args, startedAt).text);
+			writeFileSync(join(resultsDir, 'RESULTS.md'), report(results, runtime, args, startedAt, binary).text);
 		}
 
-		const { text, goals } = report(results, runtime, args, startedAt);
+		const { text, goals } = report(results, runtime, args, startedAt, binary);
 		writeFileSync(join(resultsDir, 'RESULTS.md'), text);
 		process.stdout.write(`\n${text}\nResults and per-row traces: ${relative(ROOT, resultsDir)}/\n`);
 		return goals.every((g) => g.met) ? 0 : 2;
