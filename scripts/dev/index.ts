@@ -1,7 +1,7 @@
 /**
  * `npm run dev`: the package in a real n8n editor, against the simulator, one command away.
  *
- *   npm run dev [-- --n8n 2] [--port 5678] [--sim-port 4010] [--time-scale 60] [--reset]
+ *   npm run dev [-- --n8n 2] [--port 5678] [--sim-port 4010] [--time-scale 60] [--binary-data-mode filesystem] [--reset]
  *
  * `--n8n 2` (the default) runs n8n 2.41 under Node 24, `--n8n 1` n8n 1.123 under Node 22; each has
  * its own runtime and user folder (.n8n-dev/runtime-2 and home-2, .n8n-dev/runtime and home).
@@ -15,9 +15,12 @@
  *    is an hour ahead after a minute), while the Blipix Trigger would take videos finished before its
  *    activation for new ones.
  * 4. n8n starts on http://localhost:<port> with N8N_USER_FOLDER=<user folder> (also its HOME, so
- *    files nodes write go to <user folder>/.n8n-files).
+ *    files nodes write go to <user folder>/.n8n-files) and binary data in filesystem mode (n8n 2.x's
+ *    own default; 1.x's would keep every video in memory), or --binary-data-mode; the mode n8n
+ *    reports is logged at start-up.
  * 5. Through n8n's REST API: the owner account (printed below), the Blipix and ClipMix credentials
- *    pointing at the simulator, and every examples/*.json not imported yet.
+ *    pointing at the simulator, and every examples/*.json not imported yet (the webhook example's
+ *    Write File pointed at <user folder>/.n8n-files, as its sticky note asks a user to do).
  * Ctrl-C stops n8n (gracefully) and the simulator.
  */
 import { rmSync } from 'node:fs';
@@ -29,8 +32,8 @@ import type { Simulator } from '../../test/simulator';
 import { DEV_DIR, N8N_RELEASES, ROOT, formatSeconds, logger, parseN8nMajor, readPackageJson } from './common';
 import type { N8nMajor } from './common';
 import { installLikeN8n, packTarball } from './install';
-import { N8nRest, filesFolder, startN8n } from './n8n';
-import type { N8nInstance } from './n8n';
+import { N8nRest, defaultBinaryDataMode, describeBinaryDataMode, filesFolder, startN8n } from './n8n';
+import type { BinaryDataMode, N8nInstance } from './n8n';
 import { ensureRuntime } from './runtime';
 import {
 	DEV_OWNER,
@@ -42,6 +45,7 @@ import {
 	simulatorCredentials,
 	upsertCredentials,
 	withCredentials,
+	withFilesFolder,
 } from './setup';
 
 const log = logger('dev');
@@ -60,6 +64,7 @@ interface Args {
 	port: number;
 	simPort: number;
 	timeScale: number;
+	binaryDataMode: BinaryDataMode;
 	reset: boolean;
 }
 
@@ -71,11 +76,13 @@ const USAGE = `Usage: npm run dev -- [options]
   --sim-port N      simulator API port (default 4010; its CDN uses N+1)
   --time-scale X    simulator speed (default 60: a 3-minute render takes 3 seconds); its API
                     timestamps stay in wall-clock time, as n8n's clock is
+  --binary-data-mode M   N8N_DEFAULT_BINARY_DATA_MODE: filesystem (default here), default (memory,
+                    n8n 1.x's own default) or database (n8n 2.x's queue-mode default)
   --reset           start from an empty n8n user folder (.n8n-dev/home-2, or .n8n-dev/home for --n8n 1)
 `;
 
 function parseArgs(argv: string[]): Args {
-	const args: Args = { n8n: 2, port: 5678, simPort: 4010, timeScale: 60, reset: false };
+	const args: Args = { n8n: 2, port: 5678, simPort: 4010, timeScale: 60, binaryDataMode: 'filesystem', reset: false };
 	for (let i = 0; i < argv.length; i++) {
 		const a = argv[i];
 		const num = () => {
@@ -88,7 +95,11 @@ function parseArgs(argv: string[]): Args {
 		else if (a === '--port') args.port = num();
 		else if (a === '--sim-port') args.simPort = num();
 		else if (a === '--time-scale') args.timeScale = num();
-		else if (a === '--reset') args.reset = true;
+		else if (a === '--binary-data-mode' || a.startsWith('--binary-data-mode=')) {
+			const mode = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
+			if (!['default', 'filesystem', 'database'].includes(mode)) throw new Error(`--binary-data-mode takes default, filesystem or database\n\n${USAGE}`);
+			args.binaryDataMode = mode as BinaryDataMode;
+		} else if (a === '--reset') args.reset = true;
 		else if (a === '--help' || a === '-h') {
 			process.stdout.write(USAGE);
 			process.exit(0);
@@ -150,6 +161,8 @@ async function main(): Promise<void> {
 				brokerPort: args.port + 1,
 				logFile,
 				onLine: (line) => process.stdout.write(`[n8n] ${line}\n`),
+				// on disk, as the README recommends for videos; n8n 1.x would keep them in memory
+				env: { N8N_DEFAULT_BINARY_DATA_MODE: args.binaryDataMode },
 			},
 			log,
 		);
@@ -161,13 +174,20 @@ async function main(): Promise<void> {
 		const rest = new N8nRest(running.url);
 		const created = await rest.setupOrLogin(DEV_OWNER);
 		log(created ? 'Owner account created.' : 'Logged in as the owner account.');
+		// what n8n itself reports (signed in: 2.x tells the settings' binary data mode only then)
+		const own = defaultBinaryDataMode(args.n8n);
+		log(
+			`Binary data mode: ${describeBinaryDataMode(await rest.binaryDataMode())} (npm run dev sets N8N_DEFAULT_BINARY_DATA_MODE=${args.binaryDataMode}; n8n ${runtime.n8nVersion}'s own default is ${describeBinaryDataMode(own)}; --binary-data-mode to change).`,
+		);
 
 		const refs = await upsertCredentials(rest, simulatorCredentials(sim));
 		const existing = await listWorkflows(rest);
 		const workflowLines: string[] = [];
 		for (const { file, workflow } of readExamples()) {
 			const found = existing.find((w) => w.name === workflow.name);
-			const id = found ? found.id : (await createWorkflow(rest, withCredentials(workflow, refs))).id;
+			// what the webhook example's sticky note asks of a user: its folder is this n8n's ~/.n8n-files
+			const ready = withCredentials(withFilesFolder(workflow, filesFolder(home)).workflow, refs);
+			const id = found ? found.id : (await createWorkflow(rest, ready)).id;
 			workflowLines.push(`  ${found ? 'already there' : 'imported    '}  ${workflow.name}  (${file})`);
 			workflowLines.push(`                 http://localhost:${args.port}/workflow/${id}`);
 			// ClipMix webhooks from the simulator go to the webhook example's production URL
@@ -195,7 +215,7 @@ async function main(): Promise<void> {
 				...workflowLines,
 				'',
 				`  Simulator admin: ${sim.url}/__admin  (test/simulator/README.md)`,
-				`  Files nodes may write: ${rel(filesFolder(home))}   (the webhook example writes there)`,
+				`  Files nodes may write: ${rel(filesFolder(home))}   (the webhook example's Write File is set to it)`,
 				`  n8n log: ${rel(logFile)}      n8n data: ${rel(join(home, '.n8n'))}   (npm run dev -- --n8n ${args.n8n} --reset to start afresh)`,
 				'  Press Ctrl-C to stop n8n and the simulator.',
 				'────────────────────────────────────────────────────────────────────────────',

@@ -309,7 +309,10 @@ export class N8nRest {
 		return this.cookie;
 	}
 
-	/** The binary data mode n8n runs with, as its editor is told (`/rest/settings`, the same on 1.123 and 2.41). */
+	/**
+	 * The binary data mode n8n runs with, as its editor is told (`/rest/settings`, the same on 1.123 and
+	 * 2.41). Sign in first: before that, 2.x answers only its public settings, without it.
+	 */
 	async binaryDataMode(): Promise<string> {
 		const settings = await this.request<{ binaryDataMode?: string }>('GET', '/rest/settings');
 		if (!settings.binaryDataMode) throw new Error('/rest/settings has no binaryDataMode');
