@@ -281,7 +281,7 @@ async function verifyExecution(ctx: Context, file: string, workflow: WorkflowJso
 				if (refused) {
 					checks.skip(
 						editor,
-						`n8n ${N8N_RELEASES[ctx.major].n8nVersion} answers 404 in database mode: a polling trigger's file keeps source execution "${refused.source}" (n8n re-parents only webhook executions' files) and n8n refuses those; the execution's nodes still get it`,
+						`n8n ${N8N_RELEASES[ctx.major].n8nVersion} answers 404 in database mode: a polling trigger's file keeps source execution "${refused.source}" (n8n re-parents only webhook executions' files) and /rest/binary-data refuses those; nodes read files by id, without that check`,
 					);
 				} else await checks.check(editor, () => true);
 			}
