@@ -6,9 +6,15 @@
  * Part 2 is scheduled posting without holding an execution: examples/scheduled-posting-1-create.json
  * creates the day's videos and ends; then the Blipix Trigger of scheduled-posting-2-post.json is
  * polled once a minute as n8n would (activation first), each video starting its own execution.
+ * Part 3 is the content pipeline across both APIs, a prompt to a video dubbed into three languages:
+ * examples/content-pipeline.json in one execution, then the three dubbing-pipeline-*.json workflows
+ * (none waits: the Blipix Trigger starts the dub, ClipMix's signed webhook starts the posting), with
+ * each language's file written to ./demo-output/ and what each variant cost per video.
  *
  * Without BLIPIX_API_KEY it starts the embedded simulator at 60x speed (a 3-minute render
- * takes 3 seconds); with it, it talks to the real Blipix API (BLIPIX_BASE_URL to override).
+ * takes 3 seconds); with it, parts 1 and 2 talk to the real Blipix API (BLIPIX_BASE_URL to
+ * override), and part 3, which needs ClipMix too, runs only on the simulator. The simulator's
+ * ClipMix names one file per language (resultShape 'results'): how the real one does is not documented.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -19,7 +25,8 @@ const outputDir = join(root, 'demo-output');
 import type { IDataObject, INodeParameters, INodeType } from 'n8n-workflow';
 
 import { pollTrigger, runWorkflow } from '../test/engine';
-import type { EngineWorkflow, RunWorkflowOptions } from '../test/engine';
+import type { EngineWorkflow, RunWorkflowOptions, WorkflowRunResult } from '../test/engine';
+import { PIPELINE_EXAMPLES, runScaledPipeline } from '../test/helpers/pipeline';
 import { startSimulator } from '../test/simulator';
 import type { Simulator } from '../test/simulator';
 
@@ -31,7 +38,12 @@ const { BlipixWaitForRender } = require(join(root, 'dist/nodes/BlipixWaitForRend
 const { BlipixTrigger } = require(join(root, 'dist/nodes/BlipixTrigger/BlipixTrigger.node.js')) as {
 	BlipixTrigger: new () => INodeType;
 };
+const { ClipMix } = require(join(root, 'dist/nodes/ClipMix/ClipMix.node.js')) as { ClipMix: new () => INodeType };
+const { ClipMixTrigger } = require(join(root, 'dist/nodes/ClipMixTrigger/ClipMixTrigger.node.js')) as {
+	ClipMixTrigger: new () => INodeType;
+};
 const { BlipixApi } = require(join(root, 'dist/credentials/BlipixApi.credentials.js'));
+const { ClipMixApi } = require(join(root, 'dist/credentials/ClipMixApi.credentials.js'));
 const { clock } = require(join(root, 'dist/nodes/shared/clock.js')) as {
 	clock: { follow(scale: number, apiNow: number): void };
 };
@@ -55,7 +67,7 @@ async function connect(): Promise<Target> {
 		log(`Using the real Blipix API at ${baseUrl}: this spends real credits.`);
 		return { baseUrl, apiKey };
 	}
-	const sim = await startSimulator({ timeScale: SIM_TIME_SCALE, seed: 42 });
+	const sim = await startSimulator({ timeScale: SIM_TIME_SCALE, seed: 42, clipmix: { resultShape: 'results' } });
 	clock.follow(SIM_TIME_SCALE, sim.simNow());
 	log(`No BLIPIX_API_KEY set: using the embedded simulator at ${sim.blipix.baseUrl} (${SIM_TIME_SCALE}x speed).`);
 	return { baseUrl: sim.blipix.baseUrl, apiKey: sim.blipix.apiKey, sim };
@@ -115,7 +127,135 @@ async function main() {
 	console.log(`Wall time:         ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
 
 	await scheduledPosting(engine, target);
+	if (target.sim) await contentPipeline(target.sim);
+	else log('Part 3 (the pipeline with ClipMix) runs on the simulator only: unset BLIPIX_API_KEY to see it.');
 	await target.sim?.close();
+}
+
+const WEBHOOK_SECRET = 'whsec_demo_pipeline';
+
+/** What one variant of part 3 cost, per video. */
+interface PipelineCost {
+	variant: string;
+	videos: number;
+	blipixRequests: number;
+	clipmixRequests: number;
+	blipixCredits: number;
+	clipmixCredits: number;
+	executions: number;
+	/** Simulated minutes executions were open, all together. */
+	heldMinutes: number;
+	files: number;
+}
+
+/** Simulated minutes an execution was open. */
+const heldMinutesOf = (run: WorkflowRunResult) =>
+	((new Date(run.run.stoppedAt ?? Date.now()).getTime() - new Date(run.run.startedAt).getTime()) * SIM_TIME_SCALE) / 60_000;
+
+/** Part 3: the content pipeline, both ways, on fresh accounts so that each variant's cost is its own. */
+async function contentPipeline(sim: Simulator) {
+	const accounts = () => {
+		const blipixKey = sim.blipix.createAccount({ credits: 1000 });
+		const clipmixKey = sim.clipmix.createAccount().liveKey;
+		return {
+			blipixKey,
+			clipmixKey,
+			engine: {
+				nodeTypes: {
+					[BLIPIX_TYPE]: new Blipix(),
+					'n8n-nodes-blipix-clipmix.blipixTrigger': new BlipixTrigger(),
+					'n8n-nodes-blipix-clipmix.clipMix': new ClipMix(),
+					'n8n-nodes-blipix-clipmix.clipMixTrigger': new ClipMixTrigger(),
+				},
+				credentialTypes: [new BlipixApi(), new ClipMixApi()],
+				credentials: {
+					blipixApi: { baseUrl: sim.blipix.baseUrl, apiKey: blipixKey },
+					clipMixApi: { baseUrl: sim.clipmix.baseUrl, apiKey: clipmixKey, webhookSecret: WEBHOOK_SECRET },
+				},
+			},
+		};
+	};
+	const costOf = (variant: string, keys: { blipixKey: string; clipmixKey: string }, videos: number, runs: WorkflowRunResult[], files: number): PipelineCost => ({
+		variant,
+		videos,
+		executions: runs.length,
+		heldMinutes: runs.reduce((sum, run) => sum + heldMinutesOf(run), 0),
+		blipixRequests: sim.blipix.stats(keys.blipixKey).requests,
+		clipmixRequests: sim.clipmix.requestLog.filter((entry) => entry.apiKey === keys.clipmixKey).length,
+		blipixCredits: sim.blipix.stats(keys.blipixKey).creditsSpent,
+		clipmixCredits: sim.clipmix.ledger.filter((charge) => charge.apiKey === keys.clipmixKey).reduce((sum, charge) => sum + charge.credits, 0),
+		files,
+	});
+	const saveLanguages = async (run: WorkflowRunResult, node: string) => {
+		const rows: string[][] = [];
+		for (const [index, item] of run.outputs(node)[0].entries()) {
+			const language = String((item.json.resultFile as IDataObject).language);
+			const bytes = await run.binary(node, index, 'data');
+			const file = join(outputDir, item.binary?.data.fileName ?? `${String(item.json.id)}-${language}.mp4`);
+			writeFileSync(file, bytes);
+			rows.push([String(item.json.id), language, formatBytes(bytes.length), relative(root, file)]);
+		}
+		return rows;
+	};
+	mkdirSync(outputDir, { recursive: true });
+
+	console.log('');
+	const simple = require(join(root, 'examples/content-pipeline.json')) as EngineWorkflow;
+	log(`Part 3: "${simple.name}"…`);
+	const one = accounts();
+	const run = await runWorkflow({ ...one.engine, workflow: simple, onMessageToUI: (node, message) => log(`${node}: ${String(message)}`) });
+	if (run.error) throw run.error;
+	const simpleRows = await saveLanguages(run, 'Upload per Language');
+	printTable(['ClipMix job', 'language', 'size', 'file'], simpleRows);
+	const costs = [costOf('one execution (content-pipeline.json)', one, run.json('Create Video').length, [run], simpleRows.length)];
+
+	console.log('');
+	log('Part 3, at scale: "dubbing-pipeline-1" creates and ends; the Blipix Trigger of "-2" starts one dub per ready video; ClipMix\'s webhook starts "-3" once per finished dub…');
+	const three = accounts();
+	const scaledRows: string[][] = [];
+	const result = await runScaledPipeline(
+		{
+			create: require(join(root, PIPELINE_EXAMPLES.create)) as EngineWorkflow,
+			dub: require(join(root, PIPELINE_EXAMPLES.dub)) as EngineWorkflow,
+			post: require(join(root, PIPELINE_EXAMPLES.post)) as EngineWorkflow,
+		},
+		{
+			sim,
+			engine: three.engine,
+			clipmixApiKey: three.clipmixKey,
+			webhookSecret: WEBHOOK_SECRET,
+			sleepMinute: async () => await sleepApiMinute({ baseUrl: '', apiKey: '', sim }),
+			onMinute: (minute, dubs, posts) => {
+				const started = [
+					...dubs.map((dub) => `dub of ${String(dub.json('When a Video Is Ready')[0].id)} → job ${String(dub.json('Dub into 3 Languages')[0].id)}`),
+					...posts.map((post) => `posting of job ${String(post.json('When a Dub Is Done')[0].jobId)}: ${post.json('Download Each Language').length} languages`),
+				];
+				log(`minute ${minute}: ${started.length ? started.join('; ') : 'nothing new'}`);
+			},
+		},
+	);
+	for (const post of result.postRuns) scaledRows.push(...(await saveLanguages(post, 'Upload per Language')));
+	printTable(['ClipMix job', 'language', 'size', 'file'], scaledRows);
+	costs.push(costOf('three workflows (dubbing-pipeline-*.json)', three, result.videoIds.length, [result.createRun, ...result.dubRuns, ...result.postRuns], scaledRows.length));
+
+	console.log('\nPart 3 summary, per video');
+	printTable(
+		['variant', 'videos', 'Blipix requests', 'ClipMix requests', 'Blipix credits', 'ClipMix credits', 'executions', 'execution-minutes held', 'files posted'],
+		costs.map((cost) => {
+			const per = (total: number) => (total / cost.videos).toFixed(1);
+			return [
+				cost.variant,
+				String(cost.videos),
+				per(cost.blipixRequests),
+				per(cost.clipmixRequests),
+				per(cost.blipixCredits),
+				per(cost.clipmixCredits),
+				per(cost.executions),
+				per(cost.heldMinutes),
+				per(cost.files),
+			];
+		}),
+	);
 }
 
 /** Part 2: create without waiting, then let the Blipix Trigger start one execution per finished video. */
