@@ -1,9 +1,9 @@
 /**
  * The e2e run's browser half: Debian's Chromium (/usr/bin/chromium, `apt-get install chromium`),
  * driven by playwright-core, never a downloaded browser. It signs in to the editor, opens the Blipix
- * credential (n8n tests it on opening), looks at two imported examples, opens the Blipix Trigger's
- * parameters in a third, then adds the Blipix node to a
- * new workflow, chooses Video → Create and opens the Voice dropdown, which n8n fills through our
+ * credential (n8n tests it on opening), looks at three imported examples (the content pipeline's run
+ * showing its dub's 3 items, one per language), opens the Blipix Trigger's parameters in a fourth, then
+ * adds the Blipix node to a new workflow, chooses Video → Create and opens the Voice dropdown, which n8n fills through our
  * loadOptions method from the simulator's /voices. The same steps work on n8n 1.123 and 2.41; where the
  * two editors differ (1.x draws an execution's canvas in an iframe, 2.x in the page) both are tried.
  */
@@ -55,6 +55,19 @@ const TRIGGER_EXAMPLE = { file: 'examples/scheduled-posting-2-post.json', node: 
 
 /** The voice the simulator lists first, as our loadOptions method names it. */
 const VOICE = 'Alloy (en, female)';
+
+/** The content pipeline example, and its dubbing node, whose output the screenshot shows as 3 items. */
+const PIPELINE_EXAMPLE = { file: 'examples/content-pipeline.json', dub: 'Dub into 3 Languages' };
+
+/** Waits for a text on an execution's canvas: in an iframe (n8n 1.x) or in the page itself (2.x). */
+async function visibleInCanvas(page: Page, text: string): Promise<void> {
+	await Promise.any([
+		page.getByText(text, { exact: false }).first().waitFor(),
+		page.frameLocator('iframe').first().getByText(text, { exact: false }).first().waitFor(),
+	]).catch((err: unknown) => {
+		throw err instanceof AggregateError ? err.errors[0] : err;
+	});
+}
 
 async function shot(page: Page, dir: string, name: string): Promise<string> {
 	const path = join(dir, name);
@@ -120,15 +133,19 @@ export async function driveEditor(opts: EditorOptions, checks: Checks): Promise<
 		if (blipixRun) {
 			await step('shows the executed Blipix example', async () => {
 				await p.goto(`${opts.baseUrl}/workflow/${blipixRun.workflowId}/executions/${blipixRun.executionId}`);
-				// the executions view shows the run's canvas in an iframe (n8n 1.x) or in the page itself (2.x)
-				await Promise.any([
-					p.getByText('Wait for Render', { exact: false }).first().waitFor(),
-					p.frameLocator('iframe').first().getByText('Wait for Render', { exact: false }).first().waitFor(),
-				]).catch((err: unknown) => {
-					throw err instanceof AggregateError ? err.errors[0] : err;
-				});
+				await visibleInCanvas(p, 'Wait for Render');
 				await p.waitForTimeout(2500);
 				return await shot(p, opts.screenshotsDir, 'example-blipix-run.png');
+			}, (f) => f);
+		}
+		const pipelineRun = opts.executed.get(PIPELINE_EXAMPLE.file);
+		if (pipelineRun) {
+			await step(`shows the executed content pipeline, "${PIPELINE_EXAMPLE.dub}" putting out 3 items (one per language)`, async () => {
+				await p.goto(`${opts.baseUrl}/workflow/${pipelineRun.workflowId}/executions/${pipelineRun.executionId}`);
+				await visibleInCanvas(p, PIPELINE_EXAMPLE.dub);
+				await visibleInCanvas(p, '3 items');
+				await p.waitForTimeout(2500);
+				return await shot(p, opts.screenshotsDir, 'example-content-pipeline.png');
 			}, (f) => f);
 		}
 		const scheduled = opts.executed.get('examples/scheduled-social-posting.json');

@@ -25,14 +25,21 @@
  *    fed a real signed webhook from the simulator, and the file it writes must land in
  *    <user folder>/.n8n-files (2.x lets nodes write only under ~/.n8n-files);
  *    a Blipix Trigger one (B) is activated, its companion creating example (A) is executed, and B
- *    must start exactly one execution per video A created, with its MP4, and none for older videos.
- * 7. Headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core) signs in, opens the
- *    Blipix Trigger's parameters, adds the Blipix node (Video → Create), opens the Voice dropdown and
- *    finds the simulator's voices; screenshots of the 2.x run go to docs/screenshots/ (the 1.x run's
- *    to .n8n-dev/e2e/screenshots/).
+ *    must start exactly one execution per video A created, with its MP4, and none for older videos;
+ *    in a three-workflow chain (`<name>-1-*`, `-2-*`, `-3-*`: the dubbing pipeline) the posting
+ *    workflow C (a ClipMix Trigger) is activated first and its Production URL set as the ClipMix
+ *    key's webhook, and each of B's executions must create one ClipMix job from its video, whose
+ *    signed webhook starts one C execution putting out one item per language, each file byte for
+ *    byte. A ClipMix translation must put out one item per language, with that language's file.
+ * 7. Headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core) signs in, shows the
+ *    executed examples (the content pipeline's run: the dub's 3 items), opens the Blipix Trigger's
+ *    parameters, adds the Blipix node (Video → Create), opens the Voice dropdown and finds the
+ *    simulator's voices; screenshots of the 2.x run go to docs/screenshots/ (the 1.x run's to
+ *    .n8n-dev/e2e/screenshots/).
  *
  * The simulator runs at 60x with `wallClockTimestamps`: n8n's clock (and so the package's) is real,
- * and both triggers compare the APIs' timestamps with it (test/simulator/README.md).
+ * and both triggers compare the APIs' timestamps with it (test/simulator/README.md). Its ClipMix names
+ * one file per language of a translation (`resultShape: 'results'`, CLIPMIX_RESULT_SHAPE).
  *
  * Each pass ends with its own summary line (`e2e on n8n 2.41.1 (database): N passed, …`), the run with
  * a table of the examples' times per pass and `e2e: N passed, N failed, N skipped` over all passes.
@@ -76,13 +83,23 @@ import type { Simulator } from '../simulator';
 import { driveEditor } from './browser';
 import { Checks, assert, assertEqual } from './checks';
 import { BinaryReadError, binaryBytes, listExecutions, outputOf, readDatabaseBinary, runManually, storedIn, waitForExecution } from './n8nApi';
-import type { BinaryRef, Execution } from './n8nApi';
+import type { BinaryRef, Execution, OutputItem } from './n8nApi';
 
 const log = logger('e2e');
 const PORT = Number(process.env.E2E_N8N_PORT ?? 5690);
 
 /** Every served MP4 is this big: many chunks, so a download that reads only the first would show. */
 const VIDEO_BYTES = Number(process.env.E2E_VIDEO_BYTES ?? 3 * 1024 * 1024 + 1);
+
+/**
+ * Where the simulator's ClipMix names a finished job's files, for the whole run: `results`, a list of
+ * `{ language, url }`, one per target language of a translation (its own bytes each), and one
+ * `{ language: null, url }` for the other services (the same file and bytes as `result_url`). ClipMix
+ * documents neither; the content pipeline examples need one file per language, and every other ClipMix
+ * check (the music example, the webhook example, the HTTP Request node) holds with it as well, so
+ * one shape serves every example, as `npm run demo` and `npm test`'s pipeline tests use it.
+ */
+const CLIPMIX_RESULT_SHAPE = 'results';
 
 /** One pass: an n8n version, and the binary data mode it must run with. */
 interface Pass {
@@ -126,6 +143,13 @@ function screenshotsOf(pass: Pass): string {
 
 type SavedWorkflow = WorkflowJson & { id: string; versionId: string };
 
+/** An example's time, from import to its last check, and its failed checks; `runsWith`: it ran in another's time. */
+interface ExampleTiming {
+	ms: number;
+	failed: number;
+	runsWith?: string;
+}
+
 interface Context {
 	major: N8nMajor;
 	/** where n8n must have stored every file the workflows made */
@@ -141,8 +165,10 @@ interface Context {
 	executed: Map<string, { workflowId: string; executionId: string }>;
 	/** examples imported, by file */
 	imported: Map<string, SavedWorkflow>;
+	/** every example's file, in the order they run */
+	exampleFiles: string[];
 	/** each example's time, from import to its last check, and its failed checks */
-	timings: Map<string, { ms: number; failed: number }>;
+	timings: Map<string, ExampleTiming>;
 }
 
 /** `new` the class a built dist file exports (the one whose instances have the wanted shape). */
@@ -172,6 +198,12 @@ function parentOf(workflow: WorkflowJson, name: string): { node: string; output:
 		}
 	}
 	return undefined;
+}
+
+/** The first node fed by `name`'s first output, if any. */
+function childOf(workflow: WorkflowJson, name: string): string | undefined {
+	const outputs = (workflow.connections[name] as { main?: Array<Array<{ node: string }> | null> } | undefined)?.main ?? [];
+	return outputs[0]?.[0]?.node;
 }
 
 function nodeParam(node: WorkflowNode, name: string): unknown {
@@ -223,6 +255,121 @@ async function expectFileRead(
 }
 
 const modeWords = (mode: string) => (mode === 'default' ? 'in memory' : `in ${mode} mode`);
+
+/** The items that fed a node (the output of its parent), or undefined for a node without one. */
+function inputOf(workflow: WorkflowJson, execution: Execution, name: string): OutputItem[] | undefined {
+	const parent = parentOf(workflow, name);
+	return parent ? outputOf(execution, parent.node, parent.output) : undefined;
+}
+
+/**
+ * Finished Blipix videos a wait handed on (Wait for Render, or Create with Wait for Render): one per
+ * video in, nothing on Failed or Timed Out, each the simulator's video with its `videoUrl`, and its MP4
+ * byte for byte when the node downloads it (none at all when it does not). Returns the MP4 sizes.
+ */
+async function checkRenders(ctx: Context, workflow: WorkflowJson, execution: Execution, node: WorkflowNode, download: boolean, binaryName: string): Promise<{ n: number; sizes: number[] }> {
+	const { sim } = ctx;
+	const ready = outputOf(execution, node.name, 0);
+	const failed = outputOf(execution, node.name, 1);
+	const input = inputOf(workflow, execution, node.name) ?? [];
+	assert(ready.length > 0, 'no ready items');
+	assertEqual(failed.length, 0, 'items on the Failed or Timed Out output');
+	assertEqual(ready.length, input.length, 'videos ready, one per item in');
+	const sizes = new Set<number>();
+	for (const item of ready) {
+		const id = String(item.json.id);
+		const video = sim.blipix.video(id);
+		assert(video, `the simulator has no video ${id}`);
+		assertEqual(item.json.renderStatus, 'completed', `renderStatus of ${id}`);
+		assertEqual(item.json.videoUrl, video.json.videoUrl, `videoUrl of ${id}`);
+		if (download) {
+			const binary = item.binary?.[binaryName];
+			assert(binary, `no binary "${binaryName}"`);
+			assertEqual(binary.mimeType, 'video/mp4', 'mimeType');
+			sizes.add(await expectFile(ctx, binary, sim.blipix.videoFile(id), `MP4 of ${id}`));
+		} else {
+			assertEqual(Object.keys(item.binary ?? {}), [], `binary data of ${id} (Download Video is off)`);
+		}
+	}
+	return { n: ready.length, sizes: [...sizes] };
+}
+
+/**
+ * A ClipMix Video Translation job was made from the item that asked for it: ClipMix got that item's
+ * `videoUrl` (after Blipix, the video's own URL, not a copy) and charged the job once.
+ */
+function expectJobFromItem(ctx: Context, jobId: string, from: OutputItem | undefined): boolean {
+	const job = ctx.sim.clipmix.job(jobId);
+	assert(job, `the simulator has no ClipMix job ${jobId}`);
+	const charges = ctx.sim.clipmix.ledger.filter((c) => c.jobId === jobId).length;
+	assertEqual(charges, job.test ? 0 : 1, `charges of ${jobId}`);
+	if (job.service !== 'translation' || !from || typeof from.json.videoUrl !== 'string') return false;
+	assertEqual(job.input.video_url, from.json.videoUrl, `video_url ClipMix got for ${jobId} (the item's videoUrl)`);
+	return true;
+}
+
+/** A finished job's files in the e2e's simulator (resultShape 'results'): one per target language of a translation, else one. */
+function filesOfJob(ctx: Context, jobId: string): Array<string | null> {
+	const job = ctx.sim.clipmix.job(jobId);
+	assert(job, `the simulator has no ClipMix job ${jobId}`);
+	const languages = job.service === 'translation' && Array.isArray(job.input.target_languages) ? job.input.target_languages.map(String) : [];
+	return languages.length ? languages : [null];
+}
+
+interface JobFiles {
+	jobs: string[];
+	/** `es`, `de`, … per file; `file` where the job named one without a language */
+	files: string[];
+	sizes: number[];
+	/** translation jobs whose video_url was their item's videoUrl */
+	fromVideoUrl: number;
+}
+
+/**
+ * What a ClipMix node put out for finished jobs (Wait for Completion, Download Result): the jobs in the
+ * order of the items in, one per item, and for each job one item per file it names, in its order, each
+ * saying which (`resultFile.language`, `index`, `of`; `resultFiles` named = arrived) and, when the node
+ * downloads, carrying that file byte for byte as the simulator serves it in that language.
+ */
+async function checkJobFiles(ctx: Context, items: OutputItem[], input: OutputItem[] | undefined, binaryName: string | undefined): Promise<JobFiles> {
+	const { sim } = ctx;
+	assert(items.length > 0, 'no items');
+	const byJob = new Map<string, OutputItem[]>();
+	for (const item of items) {
+		const id = String(item.json.id);
+		byJob.set(id, [...(byJob.get(id) ?? []), item]);
+	}
+	const jobs = [...byJob.keys()];
+	if (input) assertEqual(jobs.length, input.length, 'jobs, one per item in');
+	const result: JobFiles = { jobs, files: [], sizes: [], fromVideoUrl: 0 };
+	for (const [j, id] of jobs.entries()) {
+		const ofJob = byJob.get(id)!;
+		const expected = filesOfJob(ctx, id);
+		const got = ofJob.map((item) => ((item.json.resultFile ?? {}) as Record<string, unknown>).language ?? null);
+		assertEqual(got, expected, `languages of the items of job ${id}, one item per file`);
+		if (expectJobFromItem(ctx, id, input?.[j])) result.fromVideoUrl++;
+		// each language's file has bytes of its own, so equal bytes below prove the language too
+		const served = expected.map((language) => (language === null ? sim.clipmix.resultFile(id) : sim.clipmix.resultFile(id, language)));
+		assertEqual(new Set(served.map((b) => b.toString('base64'))).size, served.length, `distinct files of job ${id}`);
+		for (const [i, item] of ofJob.entries()) {
+			const language = expected[i];
+			assertEqual(item.json.status, 'completed', `status of job ${id}`);
+			const file = item.json.resultFile as Record<string, unknown>;
+			assertEqual([file.index, file.of], [i, expected.length], `resultFile index/of of job ${id} (${language ?? 'file'})`);
+			assertEqual(item.json.resultFiles, { named: expected.length, arrived: expected.length }, `resultFiles of job ${id}`);
+			if (binaryName) result.sizes.push(await expectFile(ctx, item.binary?.[binaryName], served[i], `${language ?? 'result'} file of ${id}`));
+			result.files.push(language ?? 'file');
+		}
+	}
+	return result;
+}
+
+/** `1 job, 3 files (es, de, ja) of 16,512/16,534/16,498 bytes in filesystem mode` */
+function describeJobFiles(ctx: Context, r: JobFiles): string {
+	const sizes = r.sizes.length ? ` of ${r.sizes.map((b) => b.toLocaleString('en-US')).join('/')} bytes ${modeWords(ctx.mode)}` : '';
+	const from = r.fromVideoUrl ? `; ClipMix got ${r.fromVideoUrl === 1 ? "the item's" : `each item's`} videoUrl as video_url` : '';
+	return `${r.jobs.length} job(s), ${r.files.length} file(s) (${r.files.join(', ')})${sizes}${from}`;
+}
 
 /** Checks an execution's run data node by node, and the files it downloaded against the simulator's. */
 async function verifyExecution(ctx: Context, file: string, workflow: WorkflowJson, execution: Execution): Promise<void> {
@@ -285,12 +432,38 @@ async function verifyExecution(ctx: Context, file: string, workflow: WorkflowJso
 					);
 				} else await checks.check(editor, () => true);
 			}
+		} else if (node.type === `${pkgName}.clipMixTrigger`) {
+			await checks.check(`${name} emitted one signed event for a job of the key, naming each of its files`, () => {
+				const items = outputOf(execution, node.name);
+				assertEqual(items.length, 1, 'items in one execution');
+				const { json } = items[0];
+				const events = (nodeParam(node, 'events') ?? ['job.completed', 'job.failed']) as string[];
+				assert(events.includes(String(json.event)), `event ${String(json.event)} is not one of ${events.join(', ')}`);
+				const job = sim.clipmix.job(String(json.jobId));
+				assert(job, `the simulator has no job ${String(json.jobId)}`);
+				assertEqual(job.apiKey, sim.clipmix.liveKey, `the key of job ${job.id}`);
+				const services = nodeParam(node, 'services') as string[] | undefined;
+				if (services?.length) assert(services.includes(job.service), `service ${job.service} is not one of ${services.join(', ')}`);
+				if (json.event === 'job.completed') {
+					const files = (json.resultFiles ?? []) as Array<Record<string, unknown>>;
+					assertEqual(files.map((f) => f.language ?? null), filesOfJob(ctx, job.id), `resultFiles of ${job.id}`);
+				}
+				return `${String(json.event)}, ${job.service} job ${job.id}`;
+			}, (s) => s);
+		} else if (node.type === `${pkgName}.blipix` && nodeParam(node, 'operation') === 'create' && nodeParam(node, 'waitForRender') === true) {
+			const download = nodeParam(node, 'downloadVideo') !== false;
+			const binaryName = String(nodeParam(node, 'binaryPropertyName') ?? 'data');
+			await checks.check(
+				`${name} created one video per item in and waited for each render${download ? ', its MP4 byte for byte' : ', handing on its videoUrl, nothing downloaded'}`,
+				async () => await checkRenders(ctx, workflow, execution, node, download, binaryName),
+				({ n, sizes }) => `${n} video(s) ready${download ? `, MP4s of ${sizes.map((b) => b.toLocaleString('en-US')).join('/')} bytes ${modeWords(ctx.mode)}` : ', no binary data'}`,
+			);
 		} else if (node.type === `${pkgName}.blipix` && nodeParam(node, 'operation') === 'create') {
 			await checks.check(`${name} created the videos, one per item in`, () => {
 				const items = outputOf(execution, node.name);
 				assert(items.length > 0, 'no items');
-				const parent = parentOf(workflow, node.name);
-				if (parent) assertEqual(items.length, outputOf(execution, parent.node, parent.output).length, 'videos created for the items in');
+				const input = inputOf(workflow, execution, node.name);
+				if (input) assertEqual(items.length, input.length, 'videos created for the items in');
 				for (const item of items) {
 					assertEqual(item.json.status, 'processing', 'status of a created video');
 					assert(sim.blipix.video(String(item.json.id)), `the simulator has no video ${String(item.json.id)}`);
@@ -299,54 +472,40 @@ async function verifyExecution(ctx: Context, file: string, workflow: WorkflowJso
 			}, (n) => `${n} videos`);
 		} else if (node.type === `${pkgName}.blipixWaitForRender`) {
 			const binaryName = String(nodeParam(node, 'binaryPropertyName') ?? 'data');
-			await checks.check(`${name} handed back every MP4, byte for byte, of the served size`, async () => {
-				const ready = outputOf(execution, node.name, 0);
-				const failed = outputOf(execution, node.name, 1);
-				const parent = parentOf(workflow, node.name);
-				const input = parent ? outputOf(execution, parent.node, parent.output) : [];
-				assert(ready.length > 0, 'no ready items');
-				assertEqual(failed.length, 0, 'items on the Failed or Timed Out output');
-				assertEqual(ready.length, input.length, 'videos ready, one per video in');
-				const sizes = new Set<number>();
-				for (const item of ready) {
-					assertEqual(item.json.renderStatus, 'completed', 'renderStatus');
-					const binary = item.binary?.[binaryName];
-					assert(binary, `no binary "${binaryName}"`);
-					assertEqual(binary.mimeType, 'video/mp4', 'mimeType');
-					sizes.add(await expectFile(ctx, binary, sim.blipix.videoFile(String(item.json.id)), `MP4 of ${String(item.json.id)}`));
-				}
-				return { n: ready.length, sizes: [...sizes] };
-			}, ({ n, sizes }) => `${n} videos ready, ${n} MP4s of ${sizes.map((b) => b.toLocaleString('en-US')).join('/')} bytes ${modeWords(ctx.mode)}, equal to the simulator's`);
+			await checks.check(
+				`${name} handed back every MP4, byte for byte, of the served size`,
+				async () => await checkRenders(ctx, workflow, execution, node, nodeParam(node, 'downloadVideo') !== false, binaryName),
+				({ n, sizes }) => `${n} videos ready, ${n} MP4s of ${sizes.map((b) => b.toLocaleString('en-US')).join('/')} bytes ${modeWords(ctx.mode)}, equal to the simulator's`,
+			);
 		} else if (
 			node.type === `${pkgName}.clipMix` &&
 			(nodeParam(node, 'operation') === 'waitForCompletion' || nodeParam(node, 'waitForCompletion') === true)
 		) {
-			const binaryName = String(nodeParam(node, 'binaryPropertyName') ?? 'data');
-			await checks.check(`${name} waited for and downloaded the result, byte for byte`, async () => {
-				const ready = outputOf(execution, node.name, 0);
-				const parent = parentOf(workflow, node.name);
-				assert(ready.length > 0, 'no ready items');
-				if (parent) assertEqual(ready.length, outputOf(execution, parent.node, parent.output).length, 'results, one per job in');
-				const sizes: number[] = [];
-				for (const item of ready) {
-					assertEqual(item.json.status, 'completed', 'job status');
-					sizes.push(await expectFile(ctx, item.binary?.[binaryName], sim.clipmix.resultFile(String(item.json.id)), `result of ${String(item.json.id)}`));
-				}
-				return sizes;
-			}, (sizes) => `${sizes.length} job(s), file(s) of ${sizes.map((b) => b.toLocaleString('en-US')).join('/')} bytes ${modeWords(ctx.mode)}`);
+			const download = nodeParam(node, 'downloadResult') !== false;
+			const binaryName = download ? String(nodeParam(node, 'binaryPropertyName') ?? 'data') : undefined;
+			await checks.check(`${name} waited for every job and put out one item per file${download ? ', each downloaded byte for byte' : ''}`, async () => {
+				assertEqual(outputOf(execution, node.name, 1).length, 0, 'items on the Failed or Timed Out output');
+				return await checkJobFiles(ctx, outputOf(execution, node.name, 0), inputOf(workflow, execution, node.name), binaryName);
+			}, (r) => describeJobFiles(ctx, r));
 		} else if (node.type === `${pkgName}.clipMix` && nodeParam(node, 'operation') === 'downloadResult') {
 			const binaryName = String(nodeParam(node, 'binaryPropertyName') ?? 'data');
-			await checks.check(`${name} downloaded the result, byte for byte`, async () => {
-				const items = outputOf(execution, node.name, 0);
-				const parent = parentOf(workflow, node.name);
+			await checks.check(`${name} put out one item per file of each job, each downloaded byte for byte`, async () => {
+				return await checkJobFiles(ctx, outputOf(execution, node.name, 0), inputOf(workflow, execution, node.name), binaryName);
+			}, (r) => describeJobFiles(ctx, r));
+		} else if (node.type === `${pkgName}.clipMix` && nodeParam(node, 'operation') === 'create') {
+			await checks.check(`${name} created one job per item in, each charged once`, () => {
+				const items = outputOf(execution, node.name);
+				const input = inputOf(workflow, execution, node.name);
 				assert(items.length > 0, 'no items');
-				if (parent) assertEqual(items.length, outputOf(execution, parent.node, parent.output).length, 'results, one per item in');
-				const sizes: number[] = [];
-				for (const item of items) {
-					sizes.push(await expectFile(ctx, item.binary?.[binaryName], sim.clipmix.resultFile(String(item.json.id)), `result of ${String(item.json.id)}`));
+				if (input) assertEqual(items.length, input.length, 'jobs created for the items in');
+				let fromVideoUrl = 0;
+				for (const [i, item] of items.entries()) {
+					const id = String(item.json.id);
+					assertEqual(item.json.status, 'processing', `status of the created job ${id}`);
+					if (expectJobFromItem(ctx, id, input?.[i])) fromVideoUrl++;
 				}
-				return sizes;
-			}, (sizes) => `${sizes.length} file(s) of ${sizes.map((b) => b.toLocaleString('en-US')).join('/')} bytes ${modeWords(ctx.mode)}`);
+				return { ids: items.map((i) => String(i.json.id)), fromVideoUrl };
+			}, ({ ids, fromVideoUrl }) => `${ids.length} job(s): ${ids.join(', ')}${fromVideoUrl ? `; video_url = the item's videoUrl` : ''}`);
 		} else if (node.type === 'n8n-nodes-base.splitOut') {
 			await checks.check(`${name} made one item per entry of "${String(nodeParam(node, 'fieldToSplitOut'))}"`, () => {
 				const parent = parentOf(workflow, node.name);
@@ -435,36 +594,90 @@ async function runWebhookExample(ctx: Context, file: string, saved: SavedWorkflo
 	}
 }
 
-/** The creating example that feeds a Blipix Trigger one: `<name>-1-*.json` for `<name>-2-*.json`. */
-function creatingExampleOf(file: string, files: Iterable<string>): string | undefined {
-	const m = /^(.*)-2-[^/]*\.json$/.exec(file);
-	return m ? [...files].find((f) => f.startsWith(`${m[1]}-1-`) && f.endsWith('.json')) : undefined;
+/**
+ * The example `<name>-<n>-*.json` of the same chain as `file` (`<name>-<m>-*.json`), among `files`:
+ * a Blipix Trigger example `-2-` runs with its creating example `-1-`, and with a posting example
+ * `-3-` (a ClipMix Trigger) when the chain has one.
+ */
+function chainSibling(file: string, n: number, files: Iterable<string>): string | undefined {
+	const m = /^(.*)-\d-[^/]*\.json$/.exec(file);
+	return m ? [...files].find((f) => f !== file && f.startsWith(`${m[1]}-${n}-`) && f.endsWith('.json')) : undefined;
 }
 
 /** How long after the last video is ready B's executions may take: one poll interval (a minute) and slack. */
 const POLL_INTERVAL_MS = 60_000;
 const POLL_SLACK_MS = 45_000;
+/** How long after the last ClipMix job settled C's executions may take: its webhook is sent at once. */
+const WEBHOOK_SLACK_MS = 60_000;
+
+/** The last workflow of a three-workflow chain (C): a ClipMix Trigger example, started by ClipMix's webhook. */
+interface ChainEnd {
+	file: string;
+	saved: SavedWorkflow;
+	trigger: WorkflowNode;
+}
+
+/** What the simulator has counted so far, for the requests an example made. */
+interface Traffic {
+	blipix: number;
+	clipmix: number;
+	cdn: number;
+}
+
+function trafficNow(ctx: Context): Traffic {
+	const { sim } = ctx;
+	return {
+		blipix: sim.blipix.stats(sim.blipix.apiKey).requests,
+		clipmix: sim.clipmix.requestLog.filter((e) => e.apiKey === sim.clipmix.liveKey).length,
+		cdn: sim.cdnRequests.length,
+	};
+}
+
+/** `Blipix 15, ClipMix 14, CDN 3` requests since `before`, divided by `per` (videos). */
+function trafficSince(ctx: Context, before: Traffic, per = 1): string {
+	const now = trafficNow(ctx);
+	const f = (n: number) => (Number.isInteger(n / per) ? String(n / per) : (n / per).toFixed(1));
+	return `Blipix ${f(now.blipix - before.blipix)}, ClipMix ${f(now.clipmix - before.clipmix)}, CDN ${f(now.cdn - before.cdn)} requests`;
+}
+
+/** The Idempotency Key a node's `{{ $json.id }}`-only template gives for an item (`=dub-{{ $json.id }}` → `dub-<id>`). */
+function idempotencyKeyFor(node: WorkflowNode, id: string): string | undefined {
+	const template = ((node.parameters.options ?? {}) as Record<string, unknown>).idempotencyKey;
+	if (typeof template !== 'string') return undefined;
+	const key = template.replace(/^=/, '').replace(/\{\{\s*\$json\.id\s*\}\}/g, id);
+	assert(!key.includes('{{'), `the e2e reads only {{ $json.id }} in an Idempotency Key, not ${template}`);
+	return key;
+}
 
 /**
  * A Blipix Trigger workflow (B, polling every minute) and its creating example (A: schedule → prompts →
- * Blipix Create, no wait), as a user runs the pair:
+ * Blipix Create, no wait), as a user runs the pair, and, for a three-workflow chain, its posting
+ * workflow (C: ClipMix Trigger → Download Result → post, started by ClipMix's signed webhook):
  *
  * 1. Every video already on the key (from the examples before) is left to finish: history, which B
  *    must never emit. Their `createdAt` are real times before B's activation (`wallClockTimestamps`);
- *    in simulated time they would be later than it, and B would take them for new.
- * 2. B is activated. n8n polls once on activation (its test that the trigger works; 1.x inside the
+ *    in simulated time they would be later than it, and B would take them for new. With C, every
+ *    earlier ClipMix job is left to settle too (its webhook, if any, went out before C was set).
+ * 2. C (if any) is activated and its Production URL set as the ClipMix key's webhook, with the signing
+ *    secret the ClipMix credential holds, as its sticky note asks of a user.
+ * 3. B is activated. n8n polls once on activation (its test that the trigger works; 1.x inside the
  *    activation call, 2.x a moment after answering it): that poll records a baseline and must start
- *    no execution.
- * 3. A is executed as the editor's "Execute workflow" does; its videos render in seconds at 60x.
- * 4. B's scheduled polls (n8n's every-minute cron, at a random second) start one execution per video,
- *    each checked node by node: the trigger's item is the video, its MP4 byte for byte; the disabled
- *    YouTube node hands the item on. Exactly A's videos, each once, nothing else.
- * 5. The next scheduled poll after that starts nothing more (the emit-once store), then B is deactivated.
+ *    no execution (nor does anything start C).
+ * 4. A is executed as the editor's "Execute workflow" does; its videos render in seconds at 60x.
+ * 5. B's scheduled polls (n8n's every-minute cron, at a random second) start one execution per video,
+ *    each checked node by node: the trigger's item is the video, its MP4 byte for byte when it
+ *    downloads; a disabled YouTube node hands the item on; a ClipMix create makes one job from the
+ *    video's videoUrl, keyed by its Idempotency Key. Exactly A's videos, each once, nothing else.
+ * 6. With C: ClipMix's job.completed webhook starts one C execution per job (one delivery each, answered
+ *    2xx), each checked node by node: one item per language, each file byte for byte; so every video is
+ *    posted once per language.
+ * 7. The next scheduled poll after that starts nothing more (the emit-once store), in B or C, and
+ *    nothing is charged twice; then B (and C) are deactivated and the webhook removed.
  */
-async function runBlipixTriggerExample(ctx: Context, file: string, saved: SavedWorkflow, trigger: WorkflowNode): Promise<void> {
+async function runBlipixTriggerExample(ctx: Context, file: string, saved: SavedWorkflow, trigger: WorkflowNode, post?: ChainEnd): Promise<void> {
 	const { checks, rest, sim } = ctx;
 	const key = sim.blipix.apiKey;
-	const creatingFile = creatingExampleOf(file, ctx.imported.keys());
+	const creatingFile = chainSibling(file, 1, ctx.imported.keys());
 	const creating = creatingFile ? ctx.imported.get(creatingFile) : undefined;
 	if (!creatingFile || !creating) {
 		checks.fail(`${file}: its creating example is imported`, `no imported example matches ${file.replace(/-2-.*$/, '-1-*.json')}`);
@@ -478,6 +691,8 @@ async function runBlipixTriggerExample(ctx: Context, file: string, saved: SavedW
 	const polls = (after: number) =>
 		sim.blipix.requestLog.filter((e) => e.at > after && e.apiKey === key && e.route === 'GET /videos' && e.path.includes('limit=100'));
 	const started = Date.now();
+	const webhookUrl = post ? `http://127.0.0.1:${PORT}${productionWebhookPath(post.trigger)}` : '';
+	const postDeliveries = (after: number) => sim.clipmix.deliveries(sim.clipmix.liveKey).filter((d) => d.url === webhookUrl && d.at >= after);
 
 	const history = await checks.check(`${file}: every earlier video on the key has finished (history, never to be emitted)`, async () => {
 		const res = await fetch(`${sim.blipix.baseUrl}/videos?limit=100`, { headers: { authorization: `Bearer ${key}` } });
@@ -492,83 +707,228 @@ async function runBlipixTriggerExample(ctx: Context, file: string, saved: SavedW
 	}, (ids) => `${ids.length} finished videos`);
 	if (!history) return;
 
-	const activatedAt = Date.now();
-	const active = await checks.check(`${file}: activates, and n8n polls once on activation`, async () => {
-		const fresh = await rest.request<SavedWorkflow>('GET', `/rest/workflows/${saved.id}`);
-		const w = await activate(ctx, fresh);
-		assert(w.active, 'not active after activation');
-		const answeredIn = Date.now() - activatedAt;
-		// n8n 1.x polls inside the activation call; 2.x answers first and polls a moment later
-		const until = Date.now() + 15_000;
-		while (!polls(activatedAt).length) {
-			if (Date.now() > until) throw new Error(`no GET /videos?limit=100 within ${formatSeconds(Date.now() - activatedAt)} of activating`);
-			await sleep(100);
-		}
-		return { answeredIn, polledIn: polls(activatedAt)[0].at - activatedAt };
-	}, ({ answeredIn, polledIn }) => `answered in ${answeredIn} ms; GET /videos?limit=100 ${polledIn} ms after the call`);
-	if (!active) return;
+	let postActive = false;
+	let webhookSetAt = 0;
 	try {
-		await checks.check(`${file}: the activation poll started no execution (${history.length} finished videos already on the key)`, async () => {
-			await sleep(3000);
-			const executions = await listExecutions(rest, saved.id);
-			assertEqual(executions.map((e) => e.id), [], 'executions of the workflow');
-		});
+		if (post) {
+			const earlierJobs = await checks.check(`${post.file}: every earlier ClipMix job on the key has settled (its webhook, if any, went out before this one is set)`, async () => {
+				const ids = [...new Set(sim.clipmix.ledger.filter((c) => c.apiKey === sim.clipmix.liveKey).map((c) => c.jobId))];
+				for (const id of ids) {
+					const settleAt = sim.clipmix.job(id)?.settleAt;
+					if (settleAt !== undefined && settleAt > Date.now()) await sleep(settleAt - Date.now() + 200);
+				}
+				return ids.length;
+			}, (n) => `${n} earlier jobs`);
+			if (earlierJobs === undefined) return;
+			postActive = Boolean(await checks.check(`${post.file}: activates (webhook registered); its Production URL is set as the ClipMix key's webhook, with the credential's signing secret`, async () => {
+				const fresh = await rest.request<SavedWorkflow>('GET', `/rest/workflows/${post.saved.id}`);
+				const w = await activate(ctx, fresh);
+				assert(w.active, 'not active after activation');
+				webhookSetAt = Date.now();
+				sim.clipmix.setWebhook(sim.clipmix.liveKey, webhookUrl, DEV_WEBHOOK_SECRET);
+				return webhookUrl;
+			}, (url) => url));
+			if (!postActive) return;
+		}
+		await runChainFromB();
+	} finally {
+		if (post) {
+			sim.clipmix.setWebhook(sim.clipmix.liveKey, '', '');
+			if (postActive) await deactivate(ctx, post.saved).catch(() => undefined);
+		}
+	}
 
-		const createdIds = await checks.check(`${file}: ${creatingFile} executes from "${creatingTrigger.name}" (as the Execute workflow button does) and creates videos`, async () => {
-			const fresh = await rest.request<SavedWorkflow>('GET', `/rest/workflows/${creating.id}`);
-			const execution = await waitForExecution(rest, ctx.runtime, await runManually(rest, fresh, creatingTrigger.name));
-			assertEqual(execution.status, 'success', `status (error: ${execution.error?.message ?? 'none'})`);
-			const create = creating.nodes.find((n) => n.type === `${ctx.pkgName}.blipix` && nodeParam(n, 'operation') === 'create');
-			assert(create, `${creatingFile} has no Blipix Create node`);
-			const ids = outputOf(execution, create.name).map((i) => String(i.json.id));
-			assert(ids.length > 0, 'no videos created');
-			for (const id of ids) assert(sim.blipix.video(id), `the simulator has no video ${id}`);
-			return ids;
-		}, (ids) => `execution done, ${ids.length} videos: ${ids.join(', ')}`);
-		if (!createdIds) return;
+	async function runChainFromB(): Promise<void> {
+		const activatedAt = Date.now();
+		const active = await checks.check(`${file}: activates, and n8n polls once on activation`, async () => {
+			const fresh = await rest.request<SavedWorkflow>('GET', `/rest/workflows/${saved.id}`);
+			const w = await activate(ctx, fresh);
+			assert(w.active, 'not active after activation');
+			const answeredIn = Date.now() - activatedAt;
+			// n8n 1.x polls inside the activation call; 2.x answers first and polls a moment later
+			const until = Date.now() + 15_000;
+			while (!polls(activatedAt).length) {
+				if (Date.now() > until) throw new Error(`no GET /videos?limit=100 within ${formatSeconds(Date.now() - activatedAt)} of activating`);
+				await sleep(100);
+			}
+			return { answeredIn, polledIn: polls(activatedAt)[0].at - activatedAt };
+		}, ({ answeredIn, polledIn }) => `answered in ${answeredIn} ms; GET /videos?limit=100 ${polledIn} ms after the call`);
+		if (!active) return;
+		try {
+			await checks.check(`${file}: the activation poll started no execution (${history!.length} finished videos already on the key)${post ? `, nor did anything start ${post.file}` : ''}`, async () => {
+				await sleep(3000);
+				const executions = await listExecutions(rest, saved.id);
+				assertEqual(executions.map((e) => e.id), [], 'executions of the workflow');
+				if (post) assertEqual((await listExecutions(rest, post.saved.id)).map((e) => e.id), [], `executions of ${post.file}`);
+			});
 
-		const readyAt = Math.max(...createdIds.map((id) => sim.blipix.video(id)?.readyAt ?? Date.now()));
-		const executions = await checks.check(`${file}: one execution per created video, started by the trigger's scheduled polls`, async () => {
-			const until = readyAt + POLL_INTERVAL_MS + POLL_SLACK_MS;
-			let found = await listExecutions(rest, saved.id);
-			while (found.length < createdIds.length) {
+			const before = trafficNow(ctx);
+			const ledgerBefore = sim.clipmix.ledger.length;
+			const createdIds = await checks.check(`${file}: ${creatingFile} executes from "${creatingTrigger!.name}" (as the Execute workflow button does) and creates videos`, async () => {
+				const fresh = await rest.request<SavedWorkflow>('GET', `/rest/workflows/${creating!.id}`);
+				const execution = await waitForExecution(rest, ctx.runtime, await runManually(rest, fresh, creatingTrigger!.name));
+				assertEqual(execution.status, 'success', `status (error: ${execution.error?.message ?? 'none'})`);
+				const create = creating!.nodes.find((n) => n.type === `${ctx.pkgName}.blipix` && nodeParam(n, 'operation') === 'create');
+				assert(create, `${creatingFile} has no Blipix Create node`);
+				const ids = outputOf(execution, create.name).map((i) => String(i.json.id));
+				assert(ids.length > 0, 'no videos created');
+				for (const id of ids) assert(sim.blipix.video(id), `the simulator has no video ${id}`);
+				return ids;
+			}, (ids) => `execution done, ${ids.length} videos: ${ids.join(', ')}`);
+			if (!createdIds) return;
+
+			const readyAt = Math.max(...createdIds.map((id) => sim.blipix.video(id)?.readyAt ?? Date.now()));
+			const executions = await checks.check(`${file}: one execution per created video, started by the trigger's scheduled polls`, async () => {
+				const until = readyAt + POLL_INTERVAL_MS + POLL_SLACK_MS;
+				let found = await listExecutions(rest, saved.id);
+				while (found.length < createdIds.length) {
+					if (Date.now() > until) {
+						throw new Error(`${found.length} execution(s) ${formatSeconds(Date.now() - readyAt)} after the last video was ready; polls since activation: ${polls(activatedAt).length}`);
+					}
+					await sleep(1000);
+					found = await listExecutions(rest, saved.id);
+				}
+				const done: Execution[] = [];
+				for (const e of found) done.push(await waitForExecution(rest, ctx.runtime, e.id));
+				return done;
+			}, (list) => `${list.length} executions (${list.map((e) => e.id).join(', ')}), the last ${formatSeconds(Date.now() - readyAt)} after the last video was ready`);
+			if (!executions) return;
+			let allSeenAt = Date.now();
+
+			for (const execution of executions) {
+				await checks.check(`${file}: execution ${execution.id} was started by the trigger`, () => assertEqual(execution.mode, 'trigger', 'mode'));
+				await verifyExecution(ctx, file, saved, execution);
+			}
+			const firstOf = executions[0];
+			if (firstOf) ctx.executed.set(file, { workflowId: saved.id, executionId: firstOf.id });
+			await checks.check(`${file}: exactly the created videos, each once; none of the ${history!.length} earlier ones`, () => {
+				const emitted = executions.map((e) => String(outputOf(e, trigger.name)[0]?.json.id)).sort();
+				assertEqual(emitted, [...createdIds].sort(), 'videos emitted');
+			}, () => createdIds.join(', '));
+
+			let postExecutions: Execution[] = [];
+			if (post) {
+				const posted = await checkPosting(executions, createdIds);
+				if (!posted) return;
+				postExecutions = posted;
+				allSeenAt = Date.now();
+			}
+
+			await checks.check(`${file}: the next scheduled poll starts no execution again${post ? `, nor does anything start ${post.file} again; nothing is charged twice` : ''}`, async () => {
+				const until = allSeenAt + POLL_INTERVAL_MS + 15_000;
+				while (!polls(allSeenAt).length) {
+					if (Date.now() > until) throw new Error(`no poll within ${formatSeconds(Date.now() - allSeenAt)}`);
+					await sleep(500);
+				}
+				await sleep(5000);
+				const now = await listExecutions(rest, saved.id);
+				assertEqual(now.map((e) => e.id).sort(), executions.map((e) => e.id).sort(), 'executions of the workflow');
+				if (post) {
+					const nowPosted = await listExecutions(rest, post.saved.id);
+					assertEqual(nowPosted.map((e) => e.id).sort(), postExecutions.map((e) => e.id).sort(), `executions of ${post.file}`);
+					assertEqual(postDeliveries(webhookSetAt).length, postExecutions.length, `webhook deliveries to ${post.file}`);
+					const charges = sim.clipmix.ledger.slice(ledgerBefore).map((c) => c.jobId).sort();
+					assertEqual(charges, [...new Set(charges)], 'ClipMix charges (one per job)');
+					assertEqual(charges.length, createdIds.length, 'ClipMix charges (one per video)');
+				}
+				return polls(activatedAt).length;
+			}, (n) => `${n} polls since activation, ${executions.length}${post ? ` + ${postExecutions.length}` : ''} executions; ${formatSeconds(Date.now() - started)} for this example`);
+			const n = createdIds.length;
+			process.stdout.write(
+				`  · per video (${n} videos, from executing ${creatingFile} to the last poll): ${trafficSince(ctx, before, n)}; executions ${1 / n} + ${executions.length / n}${post ? ` + ${postExecutions.length / n}` : ''} (${[creatingFile, file, post?.file].filter(Boolean).map((f) => f!.replace(/^examples\//, '').replace(/\.json$/, '')).join(' + ')})\n`,
+			);
+		} finally {
+			await deactivate(ctx, saved).catch(() => undefined);
+		}
+	}
+
+	/**
+	 * C's half of the chain: each of B's executions made one ClipMix job from its video, keyed by its
+	 * Idempotency Key; ClipMix's signed job.completed started one C execution per job, each posting
+	 * every language once with its file. Returns C's executions.
+	 */
+	async function checkPosting(dubExecutions: Execution[], videoIds: string[]): Promise<Execution[] | undefined> {
+		const chain = post!;
+		const dub = saved.nodes.find((n) => n.type === `${ctx.pkgName}.clipMix` && nodeParam(n, 'operation') === 'create' && !n.disabled);
+		if (!dub) {
+			checks.fail(`${file}: has a ClipMix create node`, 'none found');
+			return undefined;
+		}
+		const jobs = await checks.check(`${file}: each execution created one ClipMix job from its video's videoUrl${idempotencyKeyFor(dub, 'x') ? ', keyed by the video id' : ''}`, () => {
+			const byVideo = new Map<string, string>();
+			for (const e of dubExecutions) {
+				const video = outputOf(e, trigger.name)[0];
+				const jobsOut = outputOf(e, dub.name);
+				assertEqual(jobsOut.length, 1, `jobs created by execution ${e.id}`);
+				const videoId = String(video.json.id);
+				const job = sim.clipmix.job(String(jobsOut[0].json.id));
+				assert(job, `the simulator has no job ${String(jobsOut[0].json.id)}`);
+				assertEqual(job.input.video_url, sim.blipix.video(videoId)?.json.videoUrl, `video_url of ${job.id} (video ${videoId}'s videoUrl)`);
+				const wanted = idempotencyKeyFor(dub, videoId);
+				if (wanted !== undefined) assertEqual(job.idempotencyKey, wanted, `Idempotency-Key of ${job.id}`);
+				byVideo.set(videoId, job.id);
+			}
+			assertEqual([...byVideo.keys()].sort(), [...videoIds].sort(), 'videos dubbed');
+			assertEqual(new Set(byVideo.values()).size, videoIds.length, 'distinct jobs');
+			return byVideo;
+		}, (m) => [...m].map(([v, j]) => `${v} → ${j}`).join(', '));
+		if (!jobs) return undefined;
+		const jobIds = [...jobs.values()];
+
+		const settledAt = Math.max(...jobIds.map((id) => sim.clipmix.job(id)?.settleAt ?? Date.now()));
+		const executions = await checks.check(`${chain.file}: one execution per ClipMix job, started by its signed job.completed webhook`, async () => {
+			const until = settledAt + WEBHOOK_SLACK_MS;
+			let found = await listExecutions(rest, chain.saved.id);
+			while (found.length < jobIds.length) {
 				if (Date.now() > until) {
-					throw new Error(`${found.length} execution(s) ${formatSeconds(Date.now() - readyAt)} after the last video was ready; polls since activation: ${polls(activatedAt).length}`);
+					throw new Error(`${found.length} execution(s) ${formatSeconds(Date.now() - settledAt)} after the last job settled; deliveries: ${JSON.stringify(postDeliveries(webhookSetAt))}`);
 				}
 				await sleep(1000);
-				found = await listExecutions(rest, saved.id);
+				found = await listExecutions(rest, chain.saved.id);
 			}
 			const done: Execution[] = [];
 			for (const e of found) done.push(await waitForExecution(rest, ctx.runtime, e.id));
 			return done;
-		}, (list) => `${list.length} executions (${list.map((e) => e.id).join(', ')}), the last ${formatSeconds(Date.now() - readyAt)} after the last video was ready`);
-		if (!executions) return;
-		const allSeenAt = Date.now();
-
+		}, (list) => `${list.length} executions (${list.map((e) => e.id).join(', ')}), the last ${formatSeconds(Date.now() - settledAt)} after the last job settled`);
+		if (!executions) return undefined;
 		for (const execution of executions) {
-			await checks.check(`${file}: execution ${execution.id} was started by the trigger`, () => assertEqual(execution.mode, 'trigger', 'mode'));
-			await verifyExecution(ctx, file, saved, execution);
+			await checks.check(`${chain.file}: execution ${execution.id} was started by the webhook`, () => assertEqual(execution.mode, 'webhook', 'mode'));
+			await verifyExecution(ctx, chain.file, chain.saved, execution);
 		}
-		const firstOf = executions[0];
-		if (firstOf) ctx.executed.set(file, { workflowId: saved.id, executionId: firstOf.id });
-		await checks.check(`${file}: exactly the created videos, each once; none of the ${history.length} earlier ones`, () => {
-			const emitted = executions.map((e) => String(outputOf(e, trigger.name)[0]?.json.id)).sort();
-			assertEqual(emitted, [...createdIds].sort(), 'videos emitted');
-		}, () => createdIds.join(', '));
+		if (executions[0]) ctx.executed.set(chain.file, { workflowId: chain.saved.id, executionId: executions[0].id });
 
-		await checks.check(`${file}: the next scheduled poll starts no execution again`, async () => {
-			const until = allSeenAt + POLL_INTERVAL_MS + 15_000;
-			while (!polls(allSeenAt).length) {
-				if (Date.now() > until) throw new Error(`no poll within ${formatSeconds(Date.now() - allSeenAt)}`);
-				await sleep(500);
+		// the node whose items are the postings: the last one on the trigger's path
+		let last = chain.trigger.name;
+		for (let next = childOf(chain.saved, last); next; next = childOf(chain.saved, last)) last = next;
+		const download = chain.saved.nodes.find((n) => n.type === `${ctx.pkgName}.clipMix` && nodeParam(n, 'operation') === 'downloadResult');
+		const binaryName = String((download && nodeParam(download, 'binaryPropertyName')) ?? 'data');
+		await checks.check(`${chain.file}: every video posted exactly once per language, each with its own file ("${last}")`, async () => {
+			const posted: string[] = [];
+			const jobsPosted: string[] = [];
+			for (const e of executions) {
+				const [event] = outputOf(e, chain.trigger.name);
+				const jobId = String(event?.json.jobId);
+				jobsPosted.push(jobId);
+				const items = outputOf(e, last);
+				const languages = filesOfJob(ctx, jobId);
+				assertEqual(items.map((i) => ((i.json.resultFile ?? {}) as Record<string, unknown>).language ?? null), languages, `languages posted for ${jobId}`);
+				for (const [i, item] of items.entries()) {
+					const language = languages[i];
+					const served = language === null ? sim.clipmix.resultFile(jobId) : sim.clipmix.resultFile(jobId, language);
+					await expectFile(ctx, item.binary?.[binaryName], served, `${language ?? 'result'} file of ${jobId} at "${last}"`);
+				}
+				const video = [...jobs].find(([, j]) => j === jobId)?.[0];
+				posted.push(`${video ?? '?'}: ${languages.join(', ')}`);
 			}
-			await sleep(5000);
-			const now = await listExecutions(rest, saved.id);
-			assertEqual(now.map((e) => e.id).sort(), executions.map((e) => e.id).sort(), 'executions of the workflow');
-			return polls(activatedAt).length;
-		}, (n) => `${n} polls since activation, ${executions.length} executions; ${formatSeconds(Date.now() - started)} for this example`);
-	} finally {
-		await deactivate(ctx, saved).catch(() => undefined);
+			assertEqual(jobsPosted.sort(), [...jobIds].sort(), 'jobs posted (one execution each)');
+			return posted;
+		}, (p) => p.join('; '));
+		await checks.check(`${chain.file}: ClipMix delivered each job.completed once, answered 2xx`, () => {
+			const deliveries = postDeliveries(webhookSetAt);
+			assertEqual(deliveries.map((d) => [d.type, d.attempt, d.ok]), jobIds.map(() => ['job.completed', 1, true]), 'deliveries');
+			return deliveries.length;
+		}, (n) => `${n} deliveries`);
+		return executions;
 	}
 }
 
@@ -577,8 +937,8 @@ async function runExamples(ctx: Context, knownTypes: Set<string>): Promise<void>
 		process.stdout.write(`\n${file}\n`);
 		const startedAt = Date.now();
 		const failedBefore = ctx.checks.failed;
-		await runExample(ctx, knownTypes, file, workflow);
-		ctx.timings.set(file, { ms: Date.now() - startedAt, failed: ctx.checks.failed - failedBefore });
+		const runsWith = await runExample(ctx, knownTypes, file, workflow);
+		ctx.timings.set(file, { ms: Date.now() - startedAt, failed: ctx.checks.failed - failedBefore, runsWith });
 	}
 }
 
@@ -603,17 +963,18 @@ async function prepareExample(ctx: Context, file: string, workflow: WorkflowJson
 	}, () => `${EXAMPLE_FILES_FOLDER} → ${filesFolder(ctx.userFolder)}`);
 }
 
-async function runExample(ctx: Context, knownTypes: Set<string>, file: string, shipped: WorkflowJson): Promise<void> {
+/** Runs one example; returns the example it runs with instead, when it runs later as part of that one's chain. */
+async function runExample(ctx: Context, knownTypes: Set<string>, file: string, shipped: WorkflowJson): Promise<string | undefined> {
 	const { checks, pkgName, rest } = ctx;
 	const workflow = await prepareExample(ctx, file, shipped);
-	if (!workflow) return;
+	if (!workflow) return undefined;
 	const saved = await checks.check(`${file}: imports`, async () => {
 		const created = await createWorkflow(rest, withCredentials(workflow, ctx.refs));
 		const back = await rest.request<SavedWorkflow>('GET', `/rest/workflows/${created.id}`);
 		assertEqual(back.nodes.map((n) => [n.name, n.type, Boolean(n.disabled)]), workflow.nodes.map((n) => [n.name, n.type, Boolean(n.disabled)]), 'nodes');
 		return back;
 	}, (w) => `${w.nodes.length} nodes, id ${w.id}`);
-	if (!saved) return;
+	if (!saved) return undefined;
 	ctx.imported.set(file, saved);
 
 	const unknown = [...new Set(workflow.nodes.map((n) => n.type).filter((t) => !knownTypes.has(t)))];
@@ -624,7 +985,7 @@ async function runExample(ctx: Context, knownTypes: Set<string>, file: string, s
 			: `n8n does not know ${unknown.join(', ')}`;
 		if (ours.length === unknown.length) checks.skip(`${file}: run`, why);
 		else checks.fail(`${file}: every node type is known to n8n`, why);
-		return;
+		return undefined;
 	}
 	await checks.check(`${file}: every node type and version is known to n8n`, () => true);
 
@@ -632,23 +993,43 @@ async function runExample(ctx: Context, knownTypes: Set<string>, file: string, s
 	const trigger = triggers[0];
 	if (!trigger) {
 		checks.fail(`${file}: has a trigger`, 'no enabled trigger node');
-		return;
+		return undefined;
 	}
 	if (trigger.type === `${pkgName}.clipMixTrigger`) {
+		// the posting end of a chain `<name>-1-*` → `-2-*` (a Blipix Trigger) → `-3-*`: runs with the other two
+		const middleFile = /-3-[^/]*\.json$/.test(file) ? chainSibling(file, 2, ctx.exampleFiles) : undefined;
+		if (middleFile) {
+			const middle = ctx.imported.get(middleFile);
+			const middleTrigger = middle?.nodes.find((n) => isTrigger(n) && !n.disabled && n.type === `${pkgName}.blipixTrigger`);
+			if (!middle || !middleTrigger) {
+				checks.fail(`${file}: the chain's Blipix Trigger workflow ${middleFile} is imported`, middle ? 'it has no enabled Blipix Trigger' : 'not imported');
+				return undefined;
+			}
+			process.stdout.write(`  the chain: ${chainSibling(file, 1, ctx.exampleFiles) ?? '?'} → ${middleFile} → ${file}\n`);
+			await runBlipixTriggerExample(ctx, middleFile, middle, middleTrigger, { file, saved, trigger });
+			return undefined;
+		}
 		await runWebhookExample(ctx, file, saved, trigger);
-		return;
+		return undefined;
 	}
 	if (trigger.type === `${pkgName}.blipixTrigger`) {
+		const end = /-2-[^/]*\.json$/.test(file) ? chainSibling(file, 3, ctx.exampleFiles) : undefined;
+		if (end) {
+			process.stdout.write(`  runs with ${end}, the last workflow of its chain, once that is imported\n`);
+			return end;
+		}
 		await runBlipixTriggerExample(ctx, file, saved, trigger);
-		return;
+		return undefined;
 	}
 	if (trigger.type === 'n8n-nodes-base.manualTrigger' || trigger.type === 'n8n-nodes-base.scheduleTrigger') {
 		const started = Date.now();
+		const before = trafficNow(ctx);
 		const execution = await checks.check(`${file}: executes from "${trigger.name}" (as the Execute workflow button does)`, async () => {
 			const id = await runManually(rest, saved, trigger.name);
 			return await waitForExecution(rest, ctx.runtime, id);
 		}, (e) => `execution ${e.id}, ${formatSeconds(Date.now() - started)}`);
 		if (execution) {
+			process.stdout.write(`  · the execution's requests: ${trafficSince(ctx, before)}\n`);
 			ctx.executed.set(file, { workflowId: saved.id, executionId: execution.id });
 			await verifyExecution(ctx, file, workflow, execution);
 		}
@@ -660,9 +1041,10 @@ async function runExample(ctx: Context, knownTypes: Set<string>, file: string, s
 				await deactivate(ctx, w);
 			});
 		}
-		return;
+		return undefined;
 	}
 	checks.skip(`${file}: run`, `no e2e runner for trigger type ${trigger.type}`);
+	return undefined;
 }
 
 interface CredentialTestResult {
@@ -850,7 +1232,7 @@ interface PassResult {
 	nodeVersion: string;
 	checks: Checks;
 	ms: number;
-	timings: Map<string, { ms: number; failed: number }>;
+	timings: Map<string, ExampleTiming>;
 	/** n8n's "Closing file descriptor N on garbage collection" warnings (DEP0137) */
 	fdWarnings: number;
 }
@@ -867,7 +1249,7 @@ async function runPass(pass: Pass, tarball: string, pkg: ReturnType<typeof readP
 	const userFolder = userFolderOf(pass);
 	// where the user typed `n8n`: a folder of its own, not the home (which the user folder stands in for)
 	const workdir = join(userFolder, 'started-here');
-	const timings = new Map<string, { ms: number; failed: number }>();
+	const timings = new Map<string, ExampleTiming>();
 	let fdWarnings = 0;
 	let sim: Simulator | undefined;
 	let n8n: N8nInstance | undefined;
@@ -897,8 +1279,15 @@ async function runPass(pass: Pass, tarball: string, pkg: ReturnType<typeof readP
 		});
 
 		process.stdout.write(`\nn8n ${runtime.n8nVersion} on that user folder\n`);
-		// n8n's clock is real: API timestamps in wall-clock time (test/simulator/README.md, "Wall-clock timestamps")
-		sim = await startSimulator({ timeScale: 60, seed: 11, wallClockTimestamps: true, blipix: { videoBytes: VIDEO_BYTES } });
+		// n8n's clock is real: API timestamps in wall-clock time (test/simulator/README.md, "Wall-clock timestamps");
+		// ClipMix names one file per language of a translation (CLIPMIX_RESULT_SHAPE)
+		sim = await startSimulator({
+			timeScale: 60,
+			seed: 11,
+			wallClockTimestamps: true,
+			blipix: { videoBytes: VIDEO_BYTES },
+			clipmix: { resultShape: CLIPMIX_RESULT_SHAPE },
+		});
 		n8n = await startN8n(
 			{
 				runtime,
@@ -948,7 +1337,7 @@ async function runPass(pass: Pass, tarball: string, pkg: ReturnType<typeof readP
 
 		process.stdout.write('\nCredentials pointing at the simulator\n');
 		const refs = await upsertCredentials(rest, simulatorCredentials(sim));
-		const ctx: Context = { major, mode: pass.mode, userFolder, checks, rest, runtime, sim, pkgName: pkg.name, refs, executed: new Map(), imported: new Map(), timings };
+		const ctx: Context = { major, mode: pass.mode, userFolder, checks, rest, runtime, sim, pkgName: pkg.name, refs, executed: new Map(), imported: new Map(), exampleFiles: readExamples().map((e) => e.file), timings };
 		await checkCredentials(ctx);
 		await checkCredentialErrorBodies(ctx);
 
@@ -1037,7 +1426,8 @@ function timingTable(results: PassResult[]): string {
 		file,
 		...results.map((r) => {
 			const t = r.timings.get(file);
-			return t ? `${t.failed ? `✗ ${t.failed} failed, ` : '✓ '}${formatSeconds(t.ms)}` : '-';
+			if (!t) return '-';
+			return `${t.failed ? `✗ ${t.failed} failed, ` : '✓ '}${formatSeconds(t.ms)}${t.runsWith ? ` (then with ${t.runsWith.replace(/^examples\//, '')})` : ''}`;
 		}),
 	]);
 	const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
