@@ -149,6 +149,9 @@ async function main(): Promise<void> {
 			timeScale: args.timeScale,
 			// n8n compares the APIs' timestamps with its real clock (test/simulator/README.md, "Wall-clock timestamps")
 			wallClockTimestamps: true,
+			// a translation names one file per language (as npm run demo and test:e2e run it): the content
+			// pipeline examples then put out one item per language, as their sticky notes say
+			clipmix: { resultShape: 'results' },
 		});
 		log(`Simulator on ${sim.url} (CDN ${sim.cdnUrl}), ${sim.timeScale}x speed, timestamps in wall-clock time.`);
 
@@ -183,6 +186,7 @@ async function main(): Promise<void> {
 		const refs = await upsertCredentials(rest, simulatorCredentials(sim));
 		const existing = await listWorkflows(rest);
 		const workflowLines: string[] = [];
+		let webhookSet = false;
 		for (const { file, workflow } of readExamples()) {
 			const found = existing.find((w) => w.name === workflow.name);
 			// what the webhook example's sticky note asks of a user: its folder is this n8n's ~/.n8n-files
@@ -190,12 +194,19 @@ async function main(): Promise<void> {
 			const id = found ? found.id : (await createWorkflow(rest, ready)).id;
 			workflowLines.push(`  ${found ? 'already there' : 'imported    '}  ${workflow.name}  (${file})`);
 			workflowLines.push(`                 http://localhost:${args.port}/workflow/${id}`);
-			// ClipMix webhooks from the simulator go to the webhook example's production URL
+			// ClipMix keeps one webhook per key: the simulator's go to the first ClipMix Trigger example's
+			// production URL (the webhook example); the others say how to point the key at theirs
 			const trigger = workflow.nodes.find((n) => n.type === `${pkg.name}.clipMixTrigger` && n.webhookId);
 			if (trigger) {
 				const url = `http://localhost:${args.port}${productionWebhookPath(trigger)}`;
-				sim.clipmix.setWebhook(sim.clipmix.liveKey, url, DEV_WEBHOOK_SECRET);
-				workflowLines.push(`                 (simulator ClipMix webhooks → ${url}; activate the workflow to receive them)`);
+				if (!webhookSet) {
+					sim.clipmix.setWebhook(sim.clipmix.liveKey, url, DEV_WEBHOOK_SECRET);
+					webhookSet = true;
+					workflowLines.push(`                 (simulator ClipMix webhooks → ${url}; activate the workflow to receive them)`);
+				} else {
+					const body = JSON.stringify({ apiKey: sim.clipmix.liveKey, url, secret: DEV_WEBHOOK_SECRET });
+					workflowLines.push(`                 (to send the simulator's ClipMix webhooks here instead: curl -X POST -H 'content-type: application/json' ${sim.url}/__admin/clipmix/webhooks -d '${body}')`);
+				}
 			}
 		}
 
