@@ -9,6 +9,7 @@ import { clock } from '../../nodes/shared/clock';
 import { idempotencyKeyFor } from '../../nodes/shared/clipmix/jobs';
 import { RequestBudget, budgetCount, budgetFor } from '../../nodes/shared/transport/requestBudget';
 import { runWorkflow } from '../engine';
+import { startFileServer } from '../helpers/downloadProbe';
 import { BLIPIX_TYPE, CLIPMIX_TYPE, blipixCredentials, clipMixCredentials, credentialTypes, nodeTypes, singleNodeWorkflow } from '../helpers/nodes';
 import { startScaledSimulator, stopScaledSimulator } from '../helpers/simulator';
 import type { Simulator } from '../simulator';
@@ -80,6 +81,32 @@ describe('API keys', () => {
 			credentials: blipixCredentials(sim.blipix.baseUrl, `  ${apiKey}\n`),
 		});
 		expect(error).toBeUndefined();
+	});
+
+	it.each([
+		['Blipix', 'Account → Get'],
+		['ClipMix', 'Music → Get'],
+	])('%s: never go to another origin the API redirects a request to (%s)', async (api) => {
+		const elsewhere = await startFileServer();
+		try {
+			const blipix = api === 'Blipix';
+			const apiKey = blipix ? sim.blipix.createAccount() : sim.clipmix.createAccount().liveKey;
+			if (blipix) sim.blipix.redirectNext(1, elsewhere.url);
+			else sim.clipmix.redirectNext(1, elsewhere.url);
+			await runWorkflow({
+				workflow: blipix
+					? singleNodeWorkflow(BLIPIX_TYPE, { resource: 'account', operation: 'get' })
+					: singleNodeWorkflow(CLIPMIX_TYPE, { resource: 'music', operation: 'get', jobId: 'mus_anything' }),
+				nodeTypes,
+				credentialTypes,
+				credentials: blipix ? blipixCredentials(sim.blipix.baseUrl, apiKey) : clipMixCredentials(sim.clipmix.baseUrl, apiKey),
+			});
+			// The redirect was followed, to the same path on the other origin, without the key.
+			expect(elsewhere.seen.map((seen) => seen.path)).toEqual([blipix ? '/blipix/api/v1/me' : '/clipmix/api/v1/music/mus_anything']);
+			expect(elsewhere.seen.map((seen) => seen.authorization)).toEqual([undefined]);
+		} finally {
+			await elsewhere.close();
+		}
 	});
 
 	it('are never echoed in an error, not even in part', async () => {
