@@ -5,6 +5,7 @@ import { pollTrigger, runWorkflow } from '../engine';
 import type { EngineWorkflow } from '../engine';
 import { BLIPIX_TRIGGER_TYPE, BLIPIX_TYPE, blipixCredentials, credentialTypes, nodeTypes, singleNodeWorkflow } from '../helpers/nodes';
 import { startScaledSimulator, stopScaledSimulator } from '../helpers/simulator';
+import { startSimulator } from '../simulator';
 import type { Simulator } from '../simulator';
 
 // 600 simulated seconds per real second: a 2-minute render is 0.2 s.
@@ -36,7 +37,7 @@ function triggerWorkflow(parameters: INodeParameters = {}): EngineWorkflow {
 }
 
 /** One account and one active trigger on it, polled as n8n would, with its static data kept between polls. */
-function trigger(apiKey: string, parameters: INodeParameters = {}) {
+function trigger(apiKey: string, parameters: INodeParameters = {}, server = sim) {
 	const staticData: IDataObject = {};
 	const workflow = triggerWorkflow(parameters);
 	const poll = async (extra: { mode?: 'trigger' | 'manual'; activating?: boolean; onEmit?: () => void } = {}) =>
@@ -46,13 +47,13 @@ function trigger(apiKey: string, parameters: INodeParameters = {}) {
 			staticData,
 			nodeTypes,
 			credentialTypes,
-			credentials: blipixCredentials(sim.blipix.baseUrl, apiKey),
+			credentials: blipixCredentials(server.blipix.baseUrl, apiKey),
 			...extra,
 		});
 	return { staticData, poll, activate: async () => await poll({ activating: true }) };
 }
 
-async function createVideos(apiKey: string, prompts: string[], parameters: INodeParameters = {}): Promise<string[]> {
+async function createVideos(apiKey: string, prompts: string[], parameters: INodeParameters = {}, server = sim): Promise<string[]> {
 	const { json, error } = await runWorkflow({
 		workflow: singleNodeWorkflow(
 			BLIPIX_TYPE,
@@ -61,7 +62,7 @@ async function createVideos(apiKey: string, prompts: string[], parameters: INode
 		),
 		nodeTypes,
 		credentialTypes,
-		credentials: blipixCredentials(sim.blipix.baseUrl, apiKey),
+		credentials: blipixCredentials(server.blipix.baseUrl, apiKey),
 	});
 	expect(error).toBeUndefined();
 	return json('Node').map((video) => video.id as string);
@@ -97,6 +98,32 @@ describe('Blipix Trigger', () => {
 		expect(seen.flat().sort()).toEqual(ids.slice(0, 3).sort());
 		const last = await poll();
 		expect(last.emitted).toEqual([]);
+	});
+
+	it('emits a video as ready only once renderStatus is completed, also where videoUrl shows before that', async () => {
+		const early = await startSimulator({ timeScale: TIME_SCALE, seed: 72, blipix: { videoUrlBeforeRender: true } });
+		clock.follow(TIME_SCALE, early.simNow());
+		try {
+			const apiKey = early.blipix.createAccount({ credits: 1000 });
+			const { activate, poll } = trigger(apiKey, {}, early);
+			await activate();
+			// Rendering, with the URL shown, from 180 to 300 simulated seconds: 200 real ms, many polls.
+			const [id] = await createVideos(apiKey, ['url first [render:300]'], {}, early);
+			const emitted: INodeExecutionData[] = [];
+			let sawUrlBeforeCompleted = false;
+			for (let i = 0; i < 40 && emitted.length === 0; i++) {
+				await sleepSim(10);
+				const video = early.blipix.video(id)!;
+				sawUrlBeforeCompleted ||= video.renderStatus !== 'completed' && typeof video.json.videoUrl === 'string';
+				emitted.push(...(await poll()).emitted.flatMap((run) => run[0]));
+			}
+			// The simulator did show the URL early, and the trigger still waited for the render.
+			expect(sawUrlBeforeCompleted).toBe(true);
+			expect(emitted.map((item) => [item.json.id, item.json.event, item.json.renderStatus])).toEqual([[id, 'video.ready', 'completed']]);
+		} finally {
+			clock.follow(TIME_SCALE, sim.simNow());
+			await early.close();
+		}
 	});
 
 	it('puts the event, the full video and when it was detected on each item', async () => {
