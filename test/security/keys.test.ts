@@ -41,6 +41,51 @@ describe('derived Idempotency-Keys', () => {
 	});
 });
 
+describe('derived Idempotency-Keys, through the engine', () => {
+	it('differ between two runs of one node in one execution: identical input makes two jobs, each charged', async () => {
+		const { liveKey } = sim.clipmix.createAccount();
+		const credentials = { clipMixApi: { id: 'clipMixApi', name: 'ClipMix account' } };
+		const noOp = (name: string, y: number) => ({ id: name, name, type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [200, y] as [number, number], parameters: {} });
+		// Two branches into one ClipMix node: in n8n's v1 execution order it runs once per branch (run 0, run 1).
+		const { run, error, executedNodes } = await runWorkflow({
+			workflow: {
+				nodes: [
+					{ id: 'start', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+					noOp('Morning', 0),
+					noOp('Evening', 200),
+					{
+						id: 'clipmix',
+						name: 'ClipMix',
+						type: CLIPMIX_TYPE,
+						typeVersion: 1,
+						position: [400, 0],
+						parameters: { resource: 'music', operation: 'create', prompt: 'The same song', durationSeconds: 30 },
+						credentials,
+					},
+				],
+				connections: {
+					Start: { main: [[{ node: 'Morning', type: 'main', index: 0 }, { node: 'Evening', type: 'main', index: 0 }]] },
+					Morning: { main: [[{ node: 'ClipMix', type: 'main', index: 0 }]] },
+					Evening: { main: [[{ node: 'ClipMix', type: 'main', index: 0 }]] },
+				},
+				pinData: { Start: [{ json: {} }] },
+				settings: { executionOrder: 'v1' },
+			},
+			nodeTypes,
+			credentialTypes,
+			credentials: clipMixCredentials(sim.clipmix.baseUrl, liveKey),
+		});
+		expect(error).toBeUndefined();
+		expect(executedNodes.filter((name) => name === 'ClipMix')).toHaveLength(2);
+		const keys = sim.clipmix.requestLog.filter((entry) => entry.apiKey === liveKey).map((entry) => entry.idempotencyKey);
+		expect(keys).toHaveLength(2);
+		expect(new Set(keys).size).toBe(2);
+		const jobs = run.data.resultData.runData.ClipMix.map((task) => task.data?.main[0]?.[0].json.id);
+		expect(new Set(jobs).size).toBe(2);
+		expect(sim.clipmix.ledger.filter((charge) => charge.apiKey === liveKey).map((charge) => charge.jobId).sort()).toEqual([...jobs].sort());
+	});
+});
+
 describe('a custom Idempotency Key', () => {
 	const music = (prompt: string) => ({ prompt });
 	const create = { resource: 'music', operation: 'create', prompt: '={{ $json.prompt }}', durationSeconds: 30, options: { idempotencyKey: 'order-42' } };
