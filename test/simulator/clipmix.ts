@@ -1017,7 +1017,7 @@ export class ClipMixSim {
 		// 1. Injected failures. Before commit: answered at once (nothing processed, nothing cached), or the
 		//    socket destroyed. After commit (e.g. failNext(…, 'drop')): the request is processed normally
 		//    and finish() answers with the fault instead.
-		const request: RequestInfo = { line: `${method} ${sub}${url.search}`, identity: this.identityOf(method, route, sub + url.search, keyInfo, idemHeader, body) };
+		const request: RequestInfo = { line: `${method} ${sub}${url.search}`, identity: this.identityOf(method, route, sub + url.search, keyInfo, body) };
 		const injected = this.failures.take(request);
 		if (injected?.afterCommit) lateFault = injected;
 		else if (injected) {
@@ -1127,15 +1127,17 @@ export class ClipMixSim {
 
 	/**
 	 * What a request is, whatever the order of arrival (`faults.perRequest`): the account and key mode, the
-	 * route, and for a job's GET the create that made the job, for a create its Idempotency-Key and body.
+	 * route, and for a job's GET the create that made the job, for a create its body. Not the
+	 * Idempotency-Key: a client derives it from ids of its own (n8n: the instance, the execution) that
+	 * differ from run to run.
 	 */
-	private identityOf(method: string, route: ReturnType<ClipMixSim['routeOf']>, path: string, keyInfo: KeyInfo | undefined, idemHeader: string | undefined, body: unknown): string {
+	private identityOf(method: string, route: ReturnType<ClipMixSim['routeOf']>, path: string, keyInfo: KeyInfo | undefined, body: unknown): string {
 		const who = keyInfo ? `account ${keyInfo.account.number} ${keyInfo.mode}` : 'no account';
 		if (route.kind === 'get') {
 			const job = this.jobs.get(route.id);
 			return `${who} GET ${job ? `job of ${job.identity}` : path}`;
 		}
-		if (route.kind === 'create') return `${who} ${method} ${path} ${idemHeader ?? ''} ${canonicalJson(body)}`;
+		if (route.kind === 'create') return `${who} ${method} ${path} ${canonicalJson(body)}`;
 		return `${who} ${method} ${path}`;
 	}
 
