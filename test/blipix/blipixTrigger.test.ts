@@ -5,6 +5,7 @@ import { pollTrigger, runWorkflow } from '../engine';
 import type { EngineWorkflow } from '../engine';
 import { BLIPIX_TRIGGER_TYPE, BLIPIX_TYPE, blipixCredentials, credentialTypes, nodeTypes, singleNodeWorkflow } from '../helpers/nodes';
 import { startScaledSimulator, stopScaledSimulator } from '../helpers/simulator';
+import { startSimulator } from '../simulator';
 import type { Simulator } from '../simulator';
 
 // 600 simulated seconds per real second: a 2-minute render is 0.2 s.
@@ -36,7 +37,7 @@ function triggerWorkflow(parameters: INodeParameters = {}): EngineWorkflow {
 }
 
 /** One account and one active trigger on it, polled as n8n would, with its static data kept between polls. */
-function trigger(apiKey: string, parameters: INodeParameters = {}) {
+function trigger(apiKey: string, parameters: INodeParameters = {}, server = sim) {
 	const staticData: IDataObject = {};
 	const workflow = triggerWorkflow(parameters);
 	const poll = async (extra: { mode?: 'trigger' | 'manual'; activating?: boolean; onEmit?: () => void } = {}) =>
@@ -46,13 +47,13 @@ function trigger(apiKey: string, parameters: INodeParameters = {}) {
 			staticData,
 			nodeTypes,
 			credentialTypes,
-			credentials: blipixCredentials(sim.blipix.baseUrl, apiKey),
+			credentials: blipixCredentials(server.blipix.baseUrl, apiKey),
 			...extra,
 		});
 	return { staticData, poll, activate: async () => await poll({ activating: true }) };
 }
 
-async function createVideos(apiKey: string, prompts: string[], parameters: INodeParameters = {}): Promise<string[]> {
+async function createVideos(apiKey: string, prompts: string[], parameters: INodeParameters = {}, server = sim): Promise<string[]> {
 	const { json, error } = await runWorkflow({
 		workflow: singleNodeWorkflow(
 			BLIPIX_TYPE,
@@ -61,7 +62,7 @@ async function createVideos(apiKey: string, prompts: string[], parameters: INode
 		),
 		nodeTypes,
 		credentialTypes,
-		credentials: blipixCredentials(sim.blipix.baseUrl, apiKey),
+		credentials: blipixCredentials(server.blipix.baseUrl, apiKey),
 	});
 	expect(error).toBeUndefined();
 	return json('Node').map((video) => video.id as string);
@@ -97,6 +98,32 @@ describe('Blipix Trigger', () => {
 		expect(seen.flat().sort()).toEqual(ids.slice(0, 3).sort());
 		const last = await poll();
 		expect(last.emitted).toEqual([]);
+	});
+
+	it('emits a video as ready only once renderStatus is completed, also where videoUrl shows before that', async () => {
+		const early = await startSimulator({ timeScale: TIME_SCALE, seed: 72, blipix: { videoUrlBeforeRender: true } });
+		clock.follow(TIME_SCALE, early.simNow());
+		try {
+			const apiKey = early.blipix.createAccount({ credits: 1000 });
+			const { activate, poll } = trigger(apiKey, {}, early);
+			await activate();
+			// Rendering, with the URL shown, from 180 to 300 simulated seconds: 200 real ms, many polls.
+			const [id] = await createVideos(apiKey, ['url first [render:300]'], {}, early);
+			const emitted: INodeExecutionData[] = [];
+			let sawUrlBeforeCompleted = false;
+			for (let i = 0; i < 40 && emitted.length === 0; i++) {
+				await sleepSim(10);
+				const video = early.blipix.video(id)!;
+				sawUrlBeforeCompleted ||= video.renderStatus !== 'completed' && typeof video.json.videoUrl === 'string';
+				emitted.push(...(await poll()).emitted.flatMap((run) => run[0]));
+			}
+			// The simulator did show the URL early, and the trigger still waited for the render.
+			expect(sawUrlBeforeCompleted).toBe(true);
+			expect(emitted.map((item) => [item.json.id, item.json.event, item.json.renderStatus])).toEqual([[id, 'video.ready', 'completed']]);
+		} finally {
+			clock.follow(TIME_SCALE, sim.simNow());
+			await early.close();
+		}
 	});
 
 	it('puts the event, the full video and when it was detected on each item', async () => {
@@ -162,8 +189,11 @@ describe('Blipix Trigger', () => {
 		const requests = (route: string) => sim.blipix.stats(apiKey).byRoute[route] ?? 0;
 		const [listsBefore, detailsBefore] = [requests('GET /videos'), requests('GET /videos/:id')];
 		const together = await Promise.all([poll(), poll()]);
-		expect(together.flatMap((result) => emittedIds(result.emitted).flat()).sort()).toEqual([...ids].sort());
-		expect(requests('GET /videos') - listsBefore).toBe(2);
+		// A poll starts no item 45 API seconds after it began (75 real ms here), so on a slow machine the
+		// overlapping pair may leave some to the next poll; each poll builds at least three, so one more is enough.
+		const next = await poll();
+		expect([...together, next].flatMap((result) => emittedIds(result.emitted).flat()).sort()).toEqual([...ids].sort());
+		expect(requests('GET /videos') - listsBefore).toBe(3);
 		expect(requests('GET /videos/:id') - detailsBefore).toBe(ids.length);
 		const downloads = sim.cdnRequests.filter(({ path }) => path.startsWith('/videos/') && ids.some((id) => path.includes(id)));
 		expect(downloads).toHaveLength(ids.length);
@@ -204,6 +234,24 @@ describe('Blipix Trigger', () => {
 		const result = await poll();
 		expect(emittedIds(result.emitted).flat()).toEqual([slow]);
 		expect((sim.blipix.stats(apiKey).byRoute['GET /videos/:id'] ?? 0) - before).toBeLessThanOrEqual(2);
+	});
+
+	it('keeps watching a video that left the newest 100 when its lookup fails for a while, and emits it later', async () => {
+		const apiKey = sim.blipix.createAccount({ credits: 5000 });
+		const { activate, poll, staticData } = trigger(apiKey);
+		await activate();
+		const [slow] = await createVideos(apiKey, ['slow two [render:120]']);
+		await poll();
+		// 110 newer videos push it out of the newest 100 (they take at least 110 simulated seconds at 60 a minute).
+		await createVideos(apiKey, Array.from({ length: 110 }, (_, i) => `filler two ${i} [never]`));
+		await sleepSim(30);
+		// Every attempt of its lookup (the transport retries a read 3 times) answers 503; the list is not touched.
+		sim.blipix.failNext(4, 503, { matching: `GET /videos/${slow}` });
+		const failing = await poll();
+		expect(emittedIds(failing.emitted).flat()).toEqual([]);
+		expect(sim.blipix.stats(apiKey).injectedFailures).toBe(4);
+		expect((staticData.cursor as { watched: IDataObject }).watched).toHaveProperty(slow);
+		expect(emittedIds((await poll()).emitted).flat()).toEqual([slow]);
 	});
 
 	it('costs one list request per poll, whatever the number of videos', async () => {

@@ -60,12 +60,44 @@ describe('ClipMix credential', () => {
 		expect(await check(testKey)).toMatchObject({ status: 'OK' });
 	});
 
+	it('refuses a key with neither prefix in its own words, and sends it nowhere', async () => {
+		const before = sim.clipmix.requestLog.length;
+		const result = await check('pk_live_looksLikeAnotherServicesKey');
+		expect(result).toEqual({ status: 'Error', message: expect.stringMatching(/^This is not a ClipMix API key: ClipMix keys start with sk_live_/) });
+		expect(sim.clipmix.requestLog.length).toBe(before);
+	});
+
 	it('refuses a bad key and a live key without a purchase, in words', async () => {
 		const bad = await check('sk_live_not_a_key');
 		expect(bad.status).toBe('Error');
 		const unpaid = await check(sim.clipmix.createAccount({ purchased: false }).liveKey);
 		expect(unpaid.status).toBe('Error');
 		expect(unpaid.message).toMatch(/credit purchase|Forbidden/i);
+	});
+});
+
+describe('Custom API Call: the HTTP Request node with the ClipMix credential', () => {
+	const httpRequest = (url: string) => ({
+		name: 'HTTP Request',
+		type: 'n8n-nodes-base.httpRequest',
+		typeVersion: 4.2,
+		parameters: { method: 'GET', url, authentication: 'predefinedCredentialType', nodeCredentialType: 'clipMixApi', options: {} },
+		credentials: { clipMixApi: { id: 'clipMixApi', name: 'ClipMix account' } },
+	});
+
+	it('sends a ClipMix key as the credential says', async () => {
+		const apiKey = liveKey();
+		const id = (await run(apiKey, [clipMix(music())])).json('ClipMix')[0].id as string;
+		const { json, error } = await run(apiKey, [httpRequest(`${sim.clipmix.baseUrl}/music/${id}`)]);
+		expect(error).toBeUndefined();
+		expect(json('HTTP Request')[0]).toMatchObject({ id, service: 'music' });
+	});
+
+	it('refuses a key with neither prefix in our words, before any request', async () => {
+		const before = sim.clipmix.requestLog.length;
+		const { error } = await run('pk_live_looksLikeAnotherServicesKey', [httpRequest(`${sim.clipmix.baseUrl}/music/mus_anything`)]);
+		expect(`${error?.message} ${error?.description}`).toMatch(/This is not a ClipMix API key: ClipMix keys start with sk_live_/);
+		expect(sim.clipmix.requestLog.length).toBe(before);
 	});
 });
 

@@ -27,6 +27,8 @@ export interface Cancellation {
 	/** Why the wait ended; undefined if it resolved instead of rejecting. */
 	error?: string;
 	msAfterAbort: number;
+	/** Real ms the interrupted wait still had to go when the abort came. */
+	msLeft: number;
 	calls: number;
 }
 
@@ -90,8 +92,11 @@ function instantiate(entry: string) {
 	return { properties: (instance.description ?? instance).properties?.length ?? 0 };
 }
 
-/** Runs `wait`, aborts it ABORT_AFTER_MS later, and times how long it takes to stop after that. */
-async function abortMidway(wait: (signal: AbortSignal) => Promise<unknown>): Promise<Omit<Cancellation, 'calls'>> {
+/**
+ * Runs `wait`, which sleeps `waitMs` real ms after it starts, aborts it ABORT_AFTER_MS later, and times
+ * how long it takes to stop after that.
+ */
+async function abortMidway(waitMs: number, wait: (signal: AbortSignal) => Promise<unknown>): Promise<Omit<Cancellation, 'calls'>> {
 	const controller = new AbortController();
 	let abortedAt = Number.NaN;
 	setTimeout(() => {
@@ -107,7 +112,7 @@ async function abortMidway(wait: (signal: AbortSignal) => Promise<unknown>): Pro
 		(error: unknown) => String(error),
 	);
 	const error = await Promise.race([ended, ignored]);
-	return { error, msAfterAbort: performance.now() - abortedAt };
+	return { error, msAfterAbort: performance.now() - abortedAt, msLeft: waitMs - ABORT_AFTER_MS };
 }
 
 interface FakeJob {
@@ -156,14 +161,14 @@ async function waitTwoCycles() {
 async function waitCancel(): Promise<Cancellation> {
 	clock.scale = 1;
 	const source = new FakeJobs(Number.POSITIVE_INFINITY);
-	const stopped = await abortMidway((signal) =>
+	const stopped = await abortMidway(60_000, (signal) =>
 		waitForJobs(['job-1'], source, { pollIntervalMs: 60_000, maxWaitMs: 600_000, signal }),
 	);
 	return { ...stopped, calls: source.refreshes };
 }
 
-/** A fake execution context whose HTTP answers with `statuses` in turn, the last one forever. */
-function fakeApi(statuses: number[]) {
+/** A fake execution context whose HTTP answers with `statuses` in turn, the last one forever, each with `headers`. */
+function fakeApi(statuses: number[], headers: Record<string, string> = {}) {
 	const requests: string[] = [];
 	const context = (signal?: AbortSignal) =>
 		({
@@ -174,7 +179,7 @@ function fakeApi(statuses: number[]) {
 				async httpRequestWithAuthentication(_credentialType: string, options: { method: string; url: string }) {
 					requests.push(`${options.method} ${options.url}`);
 					const statusCode = statuses[Math.min(requests.length, statuses.length) - 1];
-					return { statusCode, headers: {}, body: statusCode < 300 ? { id: 'thing-1' } : { message: 'busy' } };
+					return { statusCode, headers, body: statusCode < 300 ? { id: 'thing-1' } : { message: 'busy' } };
 				},
 			},
 		}) as unknown as ApiContext;
@@ -196,10 +201,10 @@ async function retryToSuccess() {
 }
 
 async function retryCancel(): Promise<Cancellation> {
-	// A 503's first back-off is 2 s of real time at scale 1: the abort lands inside it.
+	// A 429 saying Retry-After: 60 is waited on for 60 s of real time at scale 1: the abort lands inside it.
 	clock.scale = 1;
-	const { context, api, requests } = fakeApi([503]);
-	const stopped = await abortMidway((signal) => apiRequest(context(signal), api, { method: 'GET', path: '/things/thing-1' }));
+	const { context, api, requests } = fakeApi([429], { 'retry-after': '60' });
+	const stopped = await abortMidway(60_000, (signal) => apiRequest(context(signal), api, { method: 'GET', path: '/things/thing-1' }));
 	return { ...stopped, calls: requests.length };
 }
 

@@ -27,6 +27,10 @@
  *                                     restrictions; append option) and read of ONE literal
  *                                     path (no glob patterns: those throw).
  * - n8n-nodes-base.noOp v1            passes items through.
+ * - n8n-nodes-base.httpRequest v4–4.2  Method and URL, Authentication None or Predefined Credential
+ *                                     Type ("Custom API Call"): each item's request through n8n-core's
+ *                                     requestWithAuthentication, as the real node sends it; the JSON
+ *                                     answer is the item. No body, query, headers or pagination.
  * - n8n-nodes-base.stickyNote v1      canvas annotation; never executes.
  *
  * Display texts are shortened. Set v1/v2 (pre-"Edit Fields") is not supported and throws.
@@ -47,6 +51,7 @@ import type {
 	FieldType,
 	IDataObject,
 	IExecuteFunctions,
+	IHttpRequestMethods,
 	INode,
 	INodeExecutionData,
 	INodeProperties,
@@ -1102,6 +1107,100 @@ export class ScheduleTriggerStandIn implements INodeType {
 	}
 }
 
+// ---------------------------------------------------------------------------------------
+// HTTP Request (Custom API Call)
+// ---------------------------------------------------------------------------------------
+
+/**
+ * HTTP Request with Authentication "None" or "Predefined Credential Type": where n8n sends users who
+ * pick "Custom API Call" on our nodes. Like n8n-nodes-base's HttpRequestV3, it sends each item's request
+ * through `helpers.requestWithAuthentication(nodeCredentialType, options, undefined, itemIndex)` (or
+ * `helpers.request` without a credential), so the credential's `authenticate` runs in n8n-core exactly as
+ * there, and an error that is not already a NodeApiError becomes one. Method and URL only; the JSON body
+ * of the answer is the item.
+ */
+export class HttpRequestStandIn implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'HTTP Request',
+		name: 'httpRequest',
+		icon: 'fa:at',
+		group: ['output'],
+		version: [4, 4.1, 4.2],
+		description: 'Makes an HTTP request and returns the response data',
+		defaults: { name: 'HTTP Request', color: '#0004F5' },
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		properties: [
+			{
+				displayName: 'Method',
+				name: 'method',
+				type: 'options',
+				options: ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'].map((name) => ({ name, value: name })),
+				default: 'GET',
+			},
+			{ displayName: 'URL', name: 'url', type: 'string', default: '', required: true },
+			{
+				displayName: 'Authentication',
+				name: 'authentication',
+				type: 'options',
+				options: [
+					{ name: 'None', value: 'none' },
+					{ name: 'Predefined Credential Type', value: 'predefinedCredentialType' },
+				],
+				default: 'none',
+			},
+			{
+				displayName: 'Credential Type',
+				name: 'nodeCredentialType',
+				type: 'string',
+				default: '',
+				displayOptions: { show: { authentication: ['predefinedCredentialType'] } },
+			},
+			{ displayName: 'Options', name: 'options', type: 'collection', placeholder: 'Add option', default: {}, options: [] },
+		],
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const items = this.getInputData();
+		const authentication = this.getNodeParameter('authentication', 0) as string;
+		const returnItems: INodeExecutionData[] = [];
+		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+			const requestOptions = {
+				headers: {},
+				method: this.getNodeParameter('method', itemIndex) as IHttpRequestMethods,
+				uri: this.getNodeParameter('url', itemIndex) as string,
+				gzip: true,
+				json: true,
+				followRedirect: true,
+				followAllRedirects: true,
+				timeout: 300_000,
+			};
+			try {
+				const response: unknown =
+					authentication === 'predefinedCredentialType'
+						? await this.helpers.requestWithAuthentication.call(
+								this,
+								this.getNodeParameter('nodeCredentialType', itemIndex) as string,
+								requestOptions,
+								undefined,
+								itemIndex,
+							)
+						: await this.helpers.request(requestOptions);
+				const json = response && typeof response === 'object' && !Array.isArray(response) ? (response as IDataObject) : { data: response as string };
+				returnItems.push({ json, pairedItem: { item: itemIndex } });
+			} catch (error) {
+				if (this.continueOnFail()) {
+					returnItems.push({ json: { error: (error as Error).message }, pairedItem: { item: itemIndex } });
+					continue;
+				}
+				if (error instanceof NodeApiError) throw error;
+				throw new NodeApiError(this.getNode(), error as JsonObject, { itemIndex });
+			}
+		}
+		return [returnItems];
+	}
+}
+
 export const coreNodeTypes: Record<string, INodeType | IVersionedNodeType> = {
 	'n8n-nodes-base.manualTrigger': new ManualTriggerStandIn(),
 	'n8n-nodes-base.scheduleTrigger': new ScheduleTriggerStandIn(),
@@ -1110,4 +1209,5 @@ export const coreNodeTypes: Record<string, INodeType | IVersionedNodeType> = {
 	'n8n-nodes-base.readWriteFile': new ReadWriteFileStandIn(),
 	'n8n-nodes-base.noOp': new NoOpStandIn(),
 	'n8n-nodes-base.stickyNote': new StickyNoteStandIn(),
+	'n8n-nodes-base.httpRequest': new HttpRequestStandIn(),
 };

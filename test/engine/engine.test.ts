@@ -338,7 +338,8 @@ describe('runWorkflow', () => {
 				},
 			}),
 		);
-		expect(Date.now() - started).toBeLessThan(10_000);
+		// Ended by the abort, not by its 60 s: a share of that, however busy the machine.
+		expect((Date.now() - started) / 60_000).toBeLessThan(0.5);
 		expect(abortSeen.aborted).toBe(true);
 		expect(result.status).toBe('canceled');
 		expect(result.error).toBeDefined();

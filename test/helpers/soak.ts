@@ -3,8 +3,13 @@
  * real engine, against a simulator whose APIs fail at random (5xx and resets, before and after a
  * create took place, 429 bursts), with Continue On Fail off and on and both ways of waiting (the
  * Create's wait switch, and a separate wait node). Judged by the simulator's own records: every
- * video or job it made must end in an output item of the last node, or be named in the node-level
- * error; none in two items; no item paid for twice.
+ * video or job it made must end in an output item of the last node, or be named in an error (by its
+ * id; a ClipMix create that never got an answer, by the Idempotency-Key that returns it); none in two
+ * items; no item paid for twice.
+ *
+ * The faults are decided per request (the simulator's `faults.perRequest`), not by the order in which
+ * requests arrive, which concurrency and timing change from run to run: a seed meets the same faults,
+ * with the same outcome, on every run.
  *
  * Shared by `npm run bench` (the built package in dist/) and test/paid/soak.test.ts (the sources):
  * the caller hands in the package's node classes and clock.
@@ -73,9 +78,9 @@ export interface SoakRow {
 	lostAnswers: number;
 	/** ...of them, back in an output item as its id (Blipix: adopted; ClipMix: replayed by its Idempotency-Key). */
 	lostRecovered: number;
-	/** ...of them, named only in an error (the item's, or the node-level one). */
+	/** ...of them, named only in an error (the item's, or the node-level one): by id, or for ClipMix by the Idempotency-Key that returns it. */
 	lostNamed: number;
-	/** Paid, but in no output item and not named in the node-level error. */
+	/** Paid, but in no output item and named in no error (by id, or for ClipMix by its Idempotency-Key). */
 	orphaned: number;
 	/** Ids that are the id of more than one output item. */
 	duplicated: number;
@@ -149,7 +154,9 @@ export const runName = (row: Pick<SoakRow, 'continueOnFail' | 'waiting'>) =>
 
 export async function runSoak(pkg: SoakPackage, options: SoakOptions): Promise<SoakReport> {
 	const { timeScale, seed, faults } = options;
-	const sim = await startSimulator({ timeScale, seed, blipix: { faults }, clipmix: { faults } });
+	// Faults by what each request is, not by its place in the arrival order, which concurrency and timing change from run to run.
+	const perRequest = { ...faults, perRequest: true };
+	const sim = await startSimulator({ timeScale, seed, blipix: { faults: perRequest }, clipmix: { faults: perRequest } });
 	pkg.clock.follow(timeScale, sim.simNow());
 	const problems: string[] = [];
 	let rejections = 0;
@@ -294,6 +301,8 @@ function lastNodeOutputs(result: WorkflowRunResult, last: 'Create' | 'Wait'): Ex
 interface Paid {
 	id: string;
 	tag?: string;
+	/** ClipMix: the key it was created with. Sent again, it returns this job without a second charge. */
+	idempotencyKey?: string;
 }
 
 /** What the server made on the key, by its own records. */
@@ -301,7 +310,7 @@ async function paidOn(sim: Simulator, run: Run, apiKey: string): Promise<Paid[]>
 	if (run.api === 'ClipMix') {
 		return sim.clipmix.ledger
 			.filter((charge) => charge.apiKey === apiKey)
-			.map(({ jobId }) => ({ id: jobId, tag: TAG.exec(JSON.stringify(sim.clipmix.job(jobId)?.input))?.[0] }));
+			.map(({ jobId, idempotencyKey }) => ({ id: jobId, idempotencyKey, tag: TAG.exec(JSON.stringify(sim.clipmix.job(jobId)?.input))?.[0] }));
 	}
 	const ids = await listVideoIds(sim, apiKey);
 	const made = sim.blipix.stats(apiKey).creates;
@@ -338,8 +347,9 @@ async function audit(sim: Simulator, run: Run, apiKey: string, wave: Execution[]
 	totals.outputItems += outputs.length;
 	totals.lostAnswers += lost.size;
 
-	for (const { id, tag } of paid) {
-		const named = texts.some((text) => text.includes(id));
+	for (const { id, tag, idempotencyKey } of paid) {
+		// A ClipMix create that never got an answer cannot know its job's id: its error names the key instead.
+		const named = texts.some((text) => text.includes(id) || (idempotencyKey !== undefined && text.includes(idempotencyKey)));
 		if (lost.has(id)) {
 			if (asIds.has(id)) totals.lostRecovered++;
 			else if (named) totals.lostNamed++;

@@ -164,6 +164,23 @@ describe('a Blipix server with other choices', () => {
 	});
 });
 
+describe('a Blipix server that shows videoUrl before the render is completed', () => {
+	it('Wait for Render delivers the video once renderStatus is completed, with its file', async () => {
+		await withServer({ blipix: { videoUrlBeforeRender: true } }, async (sim) => {
+			const apiKey = sim.blipix.createAccount({ credits: 100 });
+			const { outputs, error } = await runBlipix(sim, apiKey, [{ prompt: 'u [render:120]' }], [
+				createVideo(),
+				{ name: 'Wait', type: WAIT_TYPE, parameters: { pollInterval: 5, maxWait: 10, downloadVideo: true } },
+			]);
+			expect(error).toBeUndefined();
+			const [ready, failed] = outputs('Wait');
+			expect(failed.map((item) => item.json.reason)).toEqual([]);
+			expect(ready[0].json).toMatchObject({ renderStatus: 'completed', videoUrl: expect.any(String) });
+			expect(ready[0].binary?.data.fileSize).toBeDefined();
+		});
+	});
+});
+
 describe('a ClipMix server with other choices', () => {
 	it.each(['output', 'resultUrl', 'output_url', 'result', 'outputs'] as const)(
 		'finds the result file under %s, in a wait with download',

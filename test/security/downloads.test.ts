@@ -3,15 +3,47 @@
  * broken one must not reach into the network, leak the key, save a web page as a video, fill
  * the disk or hang. A probe node calls the package's one download path through n8n-core.
  */
+import net from 'node:net';
+
 import { clock } from '../../nodes/shared/clock';
+import { STALL_TIMEOUT_MS } from '../../nodes/shared/download';
 import type { FileKind } from '../../nodes/shared/download';
 import { PROBE_KEY as KEY, probeDownload, startFileServer } from '../helpers/downloadProbe';
 import type { FileServer } from '../helpers/downloadProbe';
 
 let api: FileServer;
 let other: FileServer;
+let connections: ReturnType<typeof refuseConnectionsOffLoopback>;
+
+const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/i;
+
+/**
+ * Every connection the process tries to open to a host that is not loopback is recorded and refused on
+ * the spot, before any packet leaves: a test of what must never be fetched must not fetch it either.
+ */
+function refuseConnectionsOffLoopback() {
+	const attempts: string[] = [];
+	const connect = net.Socket.prototype.connect;
+	const spy = jest.spyOn(net.Socket.prototype, 'connect').mockImplementation(function (this: net.Socket, ...args: unknown[]) {
+		// net.createConnection hands over its normalised [options, callback]; a direct call passes (options) or (port, host).
+		const first = Array.isArray(args[0]) ? (args[0] as unknown[])[0] : args[0];
+		const host =
+			typeof first === 'object' && first !== null
+				? ((first as net.TcpNetConnectOpts).host ?? ((first as net.IpcNetConnectOpts).path ? '127.0.0.1' : 'localhost'))
+				: typeof args[1] === 'string'
+					? args[1]
+					: 'localhost';
+		if (LOOPBACK.test(host)) return connect.apply(this, args as Parameters<typeof connect>);
+		attempts.push(host);
+		process.nextTick(() => this.destroy(Object.assign(new Error(`connect ECONNREFUSED ${host} (refused by the test)`), { code: 'ECONNREFUSED' })));
+		return this;
+	});
+	return { attempts, restore: () => spy.mockRestore() };
+}
 
 beforeAll(async () => {
+	// Whatever these tests or a broken download do, nothing leaves the machine.
+	connections = refuseConnectionsOffLoopback();
 	api = await startFileServer(() => other.url);
 	other = await startFileServer();
 	// 60 API seconds of silence is 0.2 real seconds.
@@ -19,6 +51,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+	connections.restore();
 	clock.follow(1, Date.now());
 	await api.close();
 	await other.close();
@@ -27,6 +60,7 @@ afterAll(async () => {
 beforeEach(() => {
 	api.seen.length = 0;
 	other.seen.length = 0;
+	connections.attempts.length = 0;
 });
 
 async function download(url: string, extra: { apiBaseUrl?: string; kind?: FileKind; maxBytes?: number } = {}) {
@@ -51,6 +85,18 @@ describe('downloads of URLs from an API answer', () => {
 	])('refuse %s before any request', async (_, url, reason) => {
 		const { error } = await download(url, { apiBaseUrl: 'https://app.blipix.pro/api/v1' });
 		expect(error?.message).toMatch(reason);
+		expect(api.seen).toEqual([]);
+		expect(connections.attempts).toEqual([]);
+	});
+
+	it.each([
+		['169.254.169.254', 'http://169.254.169.254/latest/meta-data/iam/security-credentials/'],
+		['metadata.google.internal', 'http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/'],
+	])('refuse %s before any request also when the API itself is local (a proxy, the simulator)', async (host, url) => {
+		// The API base is the local test server: local addresses are allowed, metadata never.
+		const { error } = await download(url);
+		expect(connections.attempts).toEqual([]);
+		expect(error?.message).toBe(`Not downloading ${url}: ${host} is a cloud metadata address`);
 		expect(api.seen).toEqual([]);
 	});
 
@@ -83,9 +129,10 @@ describe('downloads of URLs from an API answer', () => {
 	});
 
 	it('give up on a body that stalls, saying how far it got', async () => {
-		const started = Date.now();
+		const started = clock.now();
 		const { error } = await download(`${api.url}/stall.mp4`);
-		expect(error?.message).toMatch(/^Download of T\.mp4 stopped after 500 bytes: /);
-		expect(Date.now() - started).toBeLessThan(5000);
+		expect(error?.message).toMatch(/^Download of T\.mp4 stopped after 500 bytes: nothing arrived for 60 seconds$/);
+		// Not before the stall timeout, in API time (a busy machine only adds to it; one that never gave up would time the test out).
+		expect((clock.now() - started) / STALL_TIMEOUT_MS).toBeGreaterThanOrEqual(1);
 	});
 });

@@ -7,6 +7,7 @@
 import type * as http from 'node:http';
 import {
 	HttpError,
+	type FailNextOptions,
 	type FailureInjector,
 	type FaultOptions,
 	type FaultStats,
@@ -14,8 +15,10 @@ import {
 	type Mount,
 	type Prng,
 	type RequestContext,
+	type RequestInfo,
 	type SimClock,
 	SlidingWindow,
+	canonicalJson,
 	clientIp,
 	destroySocket,
 	drain,
@@ -58,6 +61,11 @@ export interface BlipixOptions {
 	errorBody?: BlipixErrorBody;
 	/** status becomes 'ready' when generation ends (0.6 T), before renderStatus is 'completed'; default false. */
 	readyBeforeRender?: boolean;
+	/**
+	 * `videoUrl` is shown from the start of rendering (renderStatus 'queued', 0.6 T), where the file will be,
+	 * not only once renderStatus is 'completed'; the CDN answers 404 there until completion. Default false.
+	 */
+	videoUrlBeforeRender?: boolean;
 	/** The per-IP failed-auth block's 429 also sends Retry-After (simulated seconds); default false. */
 	ipBlock?: { retryAfter?: boolean };
 }
@@ -242,6 +250,8 @@ const PROMPT_MAX_LENGTH = 5000;
 
 interface Account {
 	id: string;
+	/** Order of creation: names the account in request identities (`faults.perRequest`). */
+	number: number;
 	apiKey: string;
 	firstName: string;
 	lastName: string;
@@ -274,6 +284,15 @@ interface VideoRecord {
 	createdAtReal: number;
 	createdAtSim: number;
 	totalSimMs: number;
+	/** The identity of the create that made it (and which of its kind): a GET of the video is identified by it. */
+	identity: string;
+}
+
+/** Another client on a key (`occupy`): `perWindow` requests of every window, evenly spaced. */
+interface Neighbour {
+	intervalMs: number;
+	/** Simulated time of its next request not yet counted. */
+	nextAt: number;
 }
 
 interface VideoState {
@@ -417,7 +436,11 @@ export class BlipixSim {
 	private readonly videoBytes: number | undefined;
 	private readonly errorBody: BlipixErrorBody;
 	private readonly readyBeforeRender: boolean;
+	private readonly videoUrlBeforeRender: boolean;
 	private readonly ipBlockRetryAfter: boolean;
+	private readonly neighbours = new Map<string, Neighbour>(); // by api key
+	/** Videos made so far per create identity: the n-th video of identical creates is told apart by its number. */
+	private readonly madeBy = new Map<string, number>();
 	private seq = 0;
 
 	constructor(deps: BlipixSimDeps) {
@@ -439,6 +462,7 @@ export class BlipixSim {
 		this.errorBody = o.errorBody ?? 'error';
 		if (!['error', 'message', 'detailed'].includes(this.errorBody)) throw new Error(`blipix.errorBody must be 'error', 'message' or 'detailed'`);
 		this.readyBeforeRender = o.readyBeforeRender ?? false;
+		this.videoUrlBeforeRender = o.videoUrlBeforeRender ?? false;
 		this.ipBlockRetryAfter = o.ipBlock?.retryAfter ?? false;
 		this.defaultApiKey = this.createAccount({ credits: o.initialCredits ?? 500, plan: 'STARTER', firstName: 'John', lastName: 'Doe' });
 		this.registerCdn(deps.cdn);
@@ -454,6 +478,7 @@ export class BlipixSim {
 		const lastName = opts.lastName ?? this.prng.pick(LAST_NAMES);
 		const account: Account = {
 			id: 'c' + this.prng.id(24),
+			number: this.accounts.size,
 			apiKey,
 			firstName,
 			lastName,
@@ -476,8 +501,47 @@ export class BlipixSim {
 	 * The next `count` API requests get `status` (error body) or, with 'drop', a destroyed socket: without
 	 * being processed, or with `afterCommit: true` after being processed fully. Calls queue up.
 	 */
-	failNext(count: number, status: number | 'drop', opts: { afterCommit?: boolean } = {}): void {
-		this.failures.failNext(count, status, opts.afterCommit ?? false);
+	failNext(count: number, status: number | 'drop', opts: FailNextOptions = {}): void {
+		this.failures.failNext(count, status, opts);
+	}
+
+	/** The next `count` API requests (`matching`, when given) are redirected to `toOrigin`, unprocessed (README, Faults). */
+	redirectNext(count: number, toOrigin: string, opts: { status?: number; matching?: string } = {}): void {
+		this.failures.redirectNext(count, toOrigin, opts);
+	}
+
+	/** The next `count` API requests are held `simMs` simulated ms before anything happens to them (then processed as usual). */
+	delayNext(count: number, simMs: number): void {
+		this.failures.delayNext(count, simMs / this.clock.timeScale);
+	}
+
+	/**
+	 * Another client on the key, from now on: `perWindow` requests in every rate-limit window, evenly spaced,
+	 * as if it had been at it for a whole window already. They count against the key's window and its
+	 * X-RateLimit-Remaining like any request; they are not logged and not in stats(). 0 stops it.
+	 */
+	occupy(apiKey: string, perWindow: number): void {
+		if (!this.accounts.has(apiKey)) throw new Error('Unknown API key');
+		if (!Number.isInteger(perWindow) || perWindow < 0 || perWindow > this.rateLimiter.limit) {
+			throw new Error(`perWindow must be an integer from 0 to the limit (${this.rateLimiter.limit})`);
+		}
+		this.countNeighbour(apiKey);
+		if (perWindow === 0) {
+			this.neighbours.delete(apiKey);
+			return;
+		}
+		const now = this.clock.now();
+		const intervalMs = this.rateLimiter.windowMs / perWindow;
+		for (let i = perWindow - 1; i >= 0; i--) this.rateLimiter.recordAt(apiKey, now - i * intervalMs);
+		this.neighbours.set(apiKey, { intervalMs, nextAt: now + intervalMs });
+	}
+
+	/** The neighbour's requests up to now, into the key's window. */
+	private countNeighbour(apiKey: string): void {
+		const neighbour = this.neighbours.get(apiKey);
+		if (!neighbour) return;
+		const now = this.clock.now();
+		for (; neighbour.nextAt <= now; neighbour.nextAt += neighbour.intervalMs) this.rateLimiter.recordAt(apiKey, neighbour.nextAt);
 	}
 
 	/** Injected answers of all keys (and of requests without a known key) since the last reset(). */
@@ -505,6 +569,7 @@ export class BlipixSim {
 		this.failures.reset();
 		this.rateLimiter.clear();
 		this.failedAuth.clear();
+		this.neighbours.clear();
 	}
 
 	/** The length in seconds of the video whose file is at `url` (its videoUrl), if it is one of ours. */
@@ -664,7 +729,8 @@ export class BlipixSim {
 			renderStatus: st.renderStatus,
 		});
 		if (detail) json.renderProgress = st.renderProgress;
-		json.videoUrl = st.renderStatus === 'completed' ? `${this.cdnUrl}/videos/${v.id}.mp4` : null;
+		const urlShown = st.renderStatus === 'completed' || (this.videoUrlBeforeRender && (st.renderStatus === 'queued' || st.renderStatus === 'rendering'));
+		json.videoUrl = urlShown ? `${this.cdnUrl}/videos/${v.id}.mp4` : null;
 		json.thumbnailUrl = st.imagesReady ? `${this.cdnUrl}/thumbnails/${v.id}.jpg` : null;
 		if (detail) json.audioUrl = st.voiceReady ? `${this.cdnUrl}/audio/${v.id}.m4a` : null;
 		json.hashtags = st.scriptReady ? [...v.hashtags] : [];
@@ -760,10 +826,17 @@ export class BlipixSim {
 
 		// 1. Injected failures. Before commit: answered before anything else, not processed, not counted
 		//    against the budget. After commit: remembered, and applied by finish() once processed.
-		const injected = this.failures.take();
+		const request: RequestInfo = { line: `${method} ${logPath}`, identity: this.identityOf(method, route, id, logPath, presented, body) };
+		const injected = this.failures.take(request);
 		if (injected?.afterCommit) lateFault = injected;
 		else if (injected) {
 			this.noteFault(injected, stats);
+			if (injected.redirectTo !== undefined && injected.action !== 'drop') {
+				log(injected.action, { fault: 'before-commit' });
+				res.writeHead(injected.action, { Location: injected.redirectTo + (req.url ?? '/'), 'Content-Length': 0 });
+				res.end();
+				return;
+			}
 			if (injected.action === 'drop') {
 				log(0, { fault: 'before-commit', dropped: true });
 				destroySocket(res);
@@ -809,7 +882,9 @@ export class BlipixSim {
 
 		// 4. Per-key rate limit (sliding window; rejected requests do not consume budget).
 		const limit = this.rateLimiter.limit;
+		this.countNeighbour(key);
 		if (this.rateLimiter.exhausted(key)) {
+			this.failures.refused(request);
 			stats!.rateLimited++;
 			fail(429, this.rateLimitMessage(), {
 				'X-RateLimit-Limit': limit,
@@ -859,7 +934,7 @@ export class BlipixSim {
 				return;
 			}
 			case 'POST /videos/create': {
-				const r = this.create(account, body);
+				const r = this.create(account, body, request.identity);
 				if ('error' in r) {
 					bad(r.status, r.error, { field: r.field });
 					return;
@@ -950,9 +1025,25 @@ export class BlipixSim {
 		return { json: { count: list.length, videos: list } };
 	}
 
+	/**
+	 * What a request is, whatever the order of arrival (`faults.perRequest`): the account, the route, and for
+	 * a video's GET the create that made the video, for a create its body.
+	 */
+	private identityOf(method: string, route: string, id: string | undefined, path: string, presented: string | undefined, body: unknown): string {
+		const account = presented !== undefined ? this.accounts.get(presented) : undefined;
+		const who = account ? `account ${account.number}` : 'no account';
+		if (route === 'GET /videos/:id') {
+			const video = id !== undefined ? this.videos.get(id) : undefined;
+			return `${who} GET ${video ? `video of ${video.identity}` : path}`;
+		}
+		if (route === 'POST /videos/create') return `${who} ${method} ${path} ${canonicalJson(body)}`;
+		return `${who} ${method} ${path}`;
+	}
+
 	private create(
 		account: Account,
 		body: unknown,
+		identity: string,
 	): { id: string; creditsCost: number } | { status: number; error: string; field?: string } {
 		const invalid = (error: string, field?: string) => ({ status: 400, error, field });
 		if (body === null || typeof body !== 'object' || Array.isArray(body)) {
@@ -1029,7 +1120,9 @@ export class BlipixSim {
 			createdAtReal: Date.now(),
 			createdAtSim: this.clock.now(),
 			totalSimMs: totalSeconds * 1000,
+			identity: `${identity} #${this.madeBy.get(identity) ?? 0}`,
 		};
+		this.madeBy.set(identity, (this.madeBy.get(identity) ?? 0) + 1);
 		this.videos.set(id, record);
 		return { id, creditsCost: range.credits };
 	}
@@ -1078,12 +1171,35 @@ export class BlipixSim {
 				return;
 			}
 			try {
-				this.failNext(count, status, { afterCommit: body.afterCommit as boolean | undefined });
+				this.failNext(count, status, { afterCommit: body.afterCommit as boolean | undefined, matching: body.matching as string | undefined });
 			} catch (err) {
 				sendError(res, 400, (err as Error).message);
 				return;
 			}
 			sendJson(res, 200, { ok: true, pendingFailures: this.failures.pending() });
+			return;
+		}
+		if (method === 'POST' && p === '/redirect-next') {
+			try {
+				this.redirectNext(Number(body.count), String(body.toOrigin), {
+					status: body.status === undefined ? undefined : Number(body.status),
+					matching: body.matching as string | undefined,
+				});
+			} catch (err) {
+				sendError(res, 400, (err as Error).message);
+				return;
+			}
+			sendJson(res, 200, { ok: true, pendingFailures: this.failures.pending() });
+			return;
+		}
+		if (method === 'POST' && p === '/occupy') {
+			try {
+				this.occupy(String(body.apiKey), Number(body.perWindow));
+			} catch (err) {
+				sendError(res, 400, (err as Error).message);
+				return;
+			}
+			sendJson(res, 200, { ok: true });
 			return;
 		}
 		if (method === 'GET' && p === '/faults') {

@@ -138,25 +138,31 @@ describe('Blipix choices', () => {
 			expect(r.headers.get('retry-after')).toBeNull(); // default: no Retry-After
 		});
 		await withSim({ timeScale: 10, blipix: { failedAuthLimit, ipBlock: { retryAfter: true } } }, async (sim) => {
+			const firstFailure = sim.simNow();
 			for (let i = 0; i < 3; i++) expect((await blipix(sim, '/me', { key: 'blx_bad' })).status).toBe(401);
 			const first = await blipix(sim, '/me'); // a good key is blocked too
 			expect(first.status).toBe(429);
 			expect(first.json.error).toMatch(/^Too many failed authentication attempts from this IP/);
-			expect(Number(first.headers.get('retry-after'))).toBe(60); // ceil(59.9x s) until the oldest failure leaves
+			// Whole seconds until the oldest failure leaves the window, rounded up: at most 60, less the
+			// simulated seconds that have passed since it (however many a busy machine let pass).
+			const secondsLeft = () => 60 - (sim.simNow() - firstFailure) / 1000;
+			expect(Number(first.headers.get('retry-after'))).toBeLessThanOrEqual(60);
+			expect(Number(first.headers.get('retry-after'))).toBeGreaterThanOrEqual(Math.floor(secondsLeft()));
 			await sleep(150); // 1.5 simulated s
 			const later = Number((await blipix(sim, '/me')).headers.get('retry-after'));
-			expect(later).toBeGreaterThanOrEqual(56);
 			expect(later).toBeLessThanOrEqual(59);
+			expect(later).toBeGreaterThanOrEqual(Math.floor(secondsLeft()));
 			expect(first.headers.get('x-ratelimit-limit')).toBeNull();
 		});
 		await withSim({ timeScale: 2000, blipix: { ipBlock: { retryAfter: true } } }, async (sim) => {
 			sim.blipix.blockIp('10.9.8.7'); // another IP: we are not blocked
 			expect((await blipix(sim, '/me')).status).toBe(200);
+			const blockedAt = sim.simNow();
 			sim.blipix.blockIp(); // every IP, for failedAuthLimit.windowMs (15 simulated minutes = 450 real ms)
 			const r = await blipix(sim, '/me');
 			expect(r.status).toBe(429);
-			expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(850);
 			expect(Number(r.headers.get('retry-after'))).toBeLessThanOrEqual(900);
+			expect(Number(r.headers.get('retry-after'))).toBeGreaterThanOrEqual(Math.floor(900 - (sim.simNow() - blockedAt) / 1000));
 			await sleep(480);
 			expect((await blipix(sim, '/me')).status).toBe(200);
 			sim.blipix.blockIp();
@@ -293,6 +299,169 @@ describe('Blipix choices', () => {
 		await expect(startSimulator({ blipix: { faults: { serverErrorRate: 0.7, resetRate: 0.5 } } })).rejects.toThrow(/<= 1/);
 		await expect(startSimulator({ clipmix: { faults: { afterCommitShare: 2 } } })).rejects.toThrow(/afterCommitShare/);
 		await expect(startSimulator({ clipmix: { faults: { rateLimitBursts: { everyRequests: 0, length: 1 } } } })).rejects.toThrow(/everyRequests/);
+	});
+});
+
+// ---------------------------------------------------------------------------------------------
+// Blipix: more answers a client must survive
+// ---------------------------------------------------------------------------------------------
+
+/** A plain GET that does not follow redirects: the status and Location the simulator sent. */
+async function rawGet(url: string, key: string): Promise<{ status: number; location: string | null }> {
+	const r = await fetch(url, { headers: { Authorization: `Bearer ${key}` }, redirect: 'manual' });
+	await r.arrayBuffer();
+	return { status: r.status, location: r.headers.get('location') };
+}
+
+describe('Blipix answers beyond the defaults', () => {
+	test('videoUrlBeforeRender: videoUrl shown from renderStatus queued on, the CDN 404 until completed', async () => {
+		const phases = async (videoUrlBeforeRender: boolean) =>
+			await withSim({ timeScale: 1000, blipix: { videoUrlBeforeRender } }, async (sim) => {
+				// T = 1000 simulated s = 1 real s, rendering from 600 ms to 1 s.
+				const id = (await blipix(sim, '/videos/create', { body: { ...VIDEO, prompt: 'early url [render:1000]' } })).json.id;
+				const url = `${sim.cdnUrl}/videos/${id}.mp4`;
+				const seen = new Map<string, unknown>();
+				for (;;) {
+					// The file first, then the video: a video not completed after the file was asked for means the file was not there yet.
+					const file = (await fetch(url)).status;
+					const video = (await blipix(sim, `/videos/${id}`)).json;
+					if (video.renderStatus === 'completed') {
+						expect(video.videoUrl).toBe(url);
+						break;
+					}
+					expect(file).toBe(404);
+					seen.set(String(video.renderStatus), video.videoUrl);
+					await sleep(5);
+				}
+				expect((await fetch(url)).status).toBe(200);
+				return { url, seen };
+			});
+		const [before, early] = await Promise.all([phases(false), phases(true)]);
+		for (const [{ url, seen }, shown] of [[before, false], [early, true]] as const) {
+			expect(seen.get('null')).toBeNull();
+			expect(seen.has('queued') || seen.has('rendering')).toBe(true);
+			for (const phase of ['queued', 'rendering']) if (seen.has(phase)) expect(seen.get(phase)).toBe(shown ? url : null);
+		}
+	});
+
+	test('failNext matching: a queued failure waits for a request it matches; the others pass', async () => {
+		await withSim({}, async (sim) => {
+			const id = (await blipix(sim, '/videos/create', { body: VIDEO })).json.id;
+			sim.blipix.failNext(2, 503, { matching: 'GET /videos/' });
+			sim.blipix.failNext(1, 502);
+			const statuses: number[] = [];
+			for (const path of ['/videos?limit=5', `/videos/${id}`, '/me', `/videos/${id}`, `/videos/${id}`]) statuses.push((await blipix(sim, path)).status);
+			// The list is not matched, so it takes the unmatched 502; the next two GETs of the video take the 503s.
+			expect(statuses).toEqual([502, 503, 200, 503, 200]);
+			const post = (b: unknown) => fetch(`${sim.url}/__admin/blipix/fail-next`, { method: 'POST', body: JSON.stringify(b) });
+			expect((await post({ count: 1, status: 500, matching: 'GET /me' })).status).toBe(200);
+			expect((await post({ count: 1, status: 500, matching: '' })).status).toBe(400);
+			expect((await blipix(sim, '/videos?limit=1')).status).toBe(200);
+			expect((await blipix(sim, '/me')).status).toBe(500);
+		});
+	});
+
+	test('redirectNext: the next requests are sent elsewhere, with their own path, unprocessed', async () => {
+		await withSim({}, async (sim) => {
+			const key = sim.blipix.createAccount({ credits: 100 });
+			sim.blipix.redirectNext(1, 'http://127.0.0.1:9/ignored/path');
+			sim.blipix.redirectNext(1, 'https://moved.example.com', { status: 302, matching: 'POST /videos/create' });
+			expect(await rawGet(`${sim.blipix.baseUrl}/videos?limit=3`, key)).toEqual({ status: 307, location: 'http://127.0.0.1:9/blipix/api/v1/videos?limit=3' });
+			const r = await fetch(`${sim.blipix.baseUrl}/videos/create`, {
+				method: 'POST',
+				headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+				body: JSON.stringify(VIDEO),
+				redirect: 'manual',
+			});
+			expect([r.status, r.headers.get('location')]).toEqual([302, 'https://moved.example.com/blipix/api/v1/videos/create']);
+			// Nothing was processed: no video, no credits, no rate-limit budget.
+			const me = await blipix(sim, '/me', { key });
+			expect(me.json.credits.used).toBe(0);
+			expect(me.headers.get('x-ratelimit-remaining')).toBe('59');
+			expect(sim.blipix.stats(key)).toMatchObject({ creates: 0, injectedFailures: 2 });
+			expect(sim.blipix.requestLog.map((e) => [e.status, e.fault])).toEqual([
+				[307, 'before-commit'],
+				[302, 'before-commit'],
+				[200, undefined],
+			]);
+			expect(() => sim.blipix.redirectNext(1, 'https://x.example.com', { status: 200 })).toThrow(/status/);
+			expect(() => sim.blipix.redirectNext(1, 'not a url')).toThrow(/toOrigin/);
+			const post = (b: unknown) => fetch(`${sim.url}/__admin/blipix/redirect-next`, { method: 'POST', body: JSON.stringify(b) });
+			expect((await post({ count: 1, toOrigin: 'http://127.0.0.1:9' })).status).toBe(200);
+			expect((await post({ count: 1, toOrigin: 'ftp://x' })).status).toBe(400);
+			expect((await rawGet(`${sim.blipix.baseUrl}/me`, key)).status).toBe(307);
+		});
+	});
+
+	test('delayNext: a request is held that long before it is processed; the one after it is not', async () => {
+		await withSim({ timeScale: 100 }, async (sim) => {
+			sim.blipix.delayNext(1, 30_000); // 300 real ms
+			const sentAt = sim.simNow();
+			const held = blipix(sim, '/videos/create', { body: { ...VIDEO, prompt: 'held' } });
+			const next = await blipix(sim, '/videos/create', { body: { ...VIDEO, prompt: 'next' } });
+			const first = await held;
+			expect(sim.blipix.video(first.json.id)!.createdAtSim - sentAt).toBeGreaterThanOrEqual(30_000);
+			// The one sent second was answered first.
+			expect(sim.blipix.requestLog.map((e) => e.status)).toEqual([201, 201]);
+			expect(sim.blipix.video(next.json.id)!.createdAtSim).toBeLessThan(sim.blipix.video(first.json.id)!.createdAtSim);
+			expect(() => sim.blipix.delayNext(1, -1)).toThrow(/delay/);
+		});
+	});
+
+	test('occupy: another client keeps part of the key’s window in use, evenly, without showing in its stats', async () => {
+		await withSim({ timeScale: 1000 }, async (sim) => {
+			const remaining = async (key: string) => Number((await blipix(sim, '/me', { key })).headers.get('x-ratelimit-remaining'));
+			const key = sim.blipix.createAccount();
+			sim.blipix.occupy(key, 40);
+			expect(await remaining(key)).toBe(19); // 60 - 40 of theirs - this one
+			await sleep(70); // more than a window (60 real ms) later: their requests go on, ours has left
+			expect(await remaining(key)).toBe(19);
+			expect(sim.blipix.stats(key).requests).toBe(2);
+			sim.blipix.occupy(key, 0);
+			await sleep(70);
+			expect(await remaining(key)).toBe(59);
+			expect(() => sim.blipix.occupy(key, 61)).toThrow(/perWindow/);
+			expect(() => sim.blipix.occupy('blx_unknown', 1)).toThrow(/Unknown/);
+			const other = sim.blipix.createAccount();
+			const post = (b: unknown) => fetch(`${sim.url}/__admin/blipix/occupy`, { method: 'POST', body: JSON.stringify(b) });
+			expect((await post({ apiKey: other, perWindow: 30 })).status).toBe(200);
+			expect(await remaining(other)).toBe(29);
+			sim.blipix.reset(); // clears the windows and the neighbour
+			expect(await remaining(other)).toBe(59);
+		});
+		await withSim({ timeScale: 10 }, async (sim) => {
+			// Theirs and ours fill the key: the limiter refuses ours.
+			const key = sim.blipix.createAccount();
+			sim.blipix.occupy(key, 59);
+			const first = await blipix(sim, '/me', { key });
+			expect([first.status, first.headers.get('x-ratelimit-remaining')]).toEqual([200, '0']);
+			expect((await blipix(sim, '/me', { key })).status).toBe(429);
+			expect(sim.blipix.stats(key)).toMatchObject({ requests: 2, rateLimited: 1 });
+		});
+	});
+
+	test('faults.perRequest: each request meets the same faults whatever the order of arrival', async () => {
+		const faults = { serverErrorRate: 0.3, resetRate: 0.1, afterCommitShare: 0.5, perRequest: true };
+		const prompts = Array.from({ length: 24 }, (_, i) => `item ${i}`);
+		const outcomes = async (order: string[], options: SimulatorOptions) =>
+			await withSim(options, async (sim) => {
+				const key = sim.blipix.createAccount({ credits: 10_000 });
+				const got = new Map<string, Array<number | 'reset'>>();
+				// Each prompt twice: a second, identical request is the next occurrence and draws anew.
+				for (const prompt of [...order, ...order]) {
+					got.set(prompt, [...(got.get(prompt) ?? []), statusOf(await attempt(blipix(sim, '/videos/create', { key, body: { ...VIDEO, prompt } })))]);
+				}
+				return prompts.map((prompt) => got.get(prompt) ?? []);
+			});
+		const options = { seed: 9, blipix: { rateLimit: { limit: 10_000, windowMs: 60_000 }, faults } };
+		const forward = await outcomes(prompts, options);
+		const backward = await outcomes([...prompts].reverse(), options);
+		expect(backward).toEqual(forward);
+		expect(new Set(forward.flat()).size).toBeGreaterThan(2); // faults did strike: 201s, 5xx and resets
+		expect(forward.some(([first, second]) => first !== second)).toBe(true);
+		// By order of arrival (the default), the same seed puts the faults on other requests when the order changes.
+		const byOrder = { ...options, blipix: { ...options.blipix, faults: { ...faults, perRequest: false } } };
+		expect(await outcomes([...prompts].reverse(), byOrder)).not.toEqual(await outcomes(prompts, byOrder));
 	});
 });
 
@@ -549,6 +718,54 @@ describe('ClipMix choices', () => {
 			sim.clipmix.reset();
 			expect(sim.clipmix.faultStats()).toEqual({ beforeCommit: 0, afterCommit: 0, resets: 0, burst429s: 0, lostCreates: [] });
 		});
+	});
+
+	test('failNext matching, redirectNext and faults.perRequest, as for Blipix', async () => {
+		await withSim({}, async (sim) => {
+			const body = { prompt: 'x', duration_seconds: 30 };
+			const id = (await clipmix(sim, '/music', { body })).json.id;
+			sim.clipmix.failNext(1, 503, { matching: 'GET /music/' });
+			expect((await clipmix(sim, '/music', { body })).status).toBe(201);
+			expect((await clipmix(sim, `/music/${id}`)).status).toBe(503);
+			sim.clipmix.redirectNext(1, 'http://127.0.0.1:9', { status: 308 });
+			const moved = await fetch(`${sim.clipmix.baseUrl}/music`, {
+				method: 'POST',
+				headers: { Authorization: `Bearer ${sim.clipmix.liveKey}`, 'Content-Type': 'application/json', 'Idempotency-Key': 'moved-1' },
+				body: JSON.stringify(body),
+				redirect: 'manual',
+			});
+			expect([moved.status, moved.headers.get('location')]).toEqual([308, 'http://127.0.0.1:9/clipmix/api/v1/music']);
+			expect(sim.clipmix.ledger).toHaveLength(2); // not processed
+			expect((await clipmix(sim, '/music', { body, idem: 'moved-1' })).headers.get('idempotent-replayed')).toBeNull();
+			const post = (b: unknown) => fetch(`${sim.url}/__admin/clipmix/redirect-next`, { method: 'POST', body: JSON.stringify(b) });
+			expect((await post({ count: 1, toOrigin: 'http://127.0.0.1:9', status: 418 })).status).toBe(400);
+		});
+		// A job's GETs are identified by the create that made it, so their faults do not depend on which job got which id.
+		const faults = { serverErrorRate: 0.4, resetRate: 0, perRequest: true };
+		const polls = async (order: number[]) =>
+			await withSim({ seed: 4, clipmix: { faults } }, async (sim) => {
+				const ids = new Map<number, string>();
+				for (const n of order) {
+					for (;;) {
+						const r = await clipmix(sim, '/music', { body: { prompt: `song ${n}` }, idem: `song-${n}` });
+						if (r.status === 201) {
+							ids.set(n, r.json.id);
+							break;
+						}
+					}
+				}
+				const got: number[][] = [];
+				for (const n of [0, 1, 2, 3, 4, 5]) {
+					const statuses: number[] = [];
+					for (let i = 0; i < 4; i++) statuses.push((await clipmix(sim, `/music/${ids.get(n)}`)).status);
+					got.push(statuses);
+				}
+				return got;
+			});
+		const forward = await polls([0, 1, 2, 3, 4, 5]);
+		expect(await polls([5, 4, 3, 2, 1, 0])).toEqual(forward);
+		expect(new Set(forward.flat())).toEqual(new Set([200, ...forward.flat().filter((status) => status >= 500)]));
+		expect(forward.flat().some((status) => status >= 500)).toBe(true);
 	});
 
 	test('faults soak: retrying each create with its Idempotency-Key charges exactly once per key', async () => {

@@ -16,12 +16,15 @@ import {
 	type FailureInjector,
 	type FaultOptions,
 	type FaultStats,
+	type FailNextOptions,
 	type InjectedFault,
 	type Mount,
 	type Prng,
 	type RequestContext,
+	type RequestInfo,
 	type SimClock,
 	TimerSet,
+	canonicalJson,
 	destroySocket,
 	drain,
 	readJsonBody,
@@ -331,6 +334,8 @@ export type { DeliveryLogEntry, WebhookEvent };
 
 interface Account {
 	id: string;
+	/** Order of creation: names the account in request identities (`faults.perRequest`). */
+	number: number;
 	liveKey: string;
 	testKey: string;
 	credits: number;
@@ -357,6 +362,8 @@ interface JobRecord {
 	/** undefined for [never] */
 	settleAtSim?: number;
 	settled: boolean;
+	/** The identity of the create that made it (and which of its kind): a GET of the job is identified by it. */
+	identity: string;
 }
 
 interface IdempotencyEntry {
@@ -586,20 +593,8 @@ export function validateClipMixCreate(service: ClipMixService, body: unknown): V
 	}
 }
 
-// ---------------------------------------------------------------------------------------------
-// Canonical JSON (idempotency fingerprints: key order does not matter)
-// ---------------------------------------------------------------------------------------------
-
-export function canonicalJson(v: unknown): string {
-	if (Array.isArray(v)) return '[' + v.map((x) => canonicalJson(x === undefined ? null : x)).join(',') + ']';
-	if (v && typeof v === 'object') {
-		const keys = Object.keys(v as object)
-			.filter((k) => (v as Record<string, unknown>)[k] !== undefined)
-			.sort();
-		return '{' + keys.map((k) => JSON.stringify(k) + ':' + canonicalJson((v as Record<string, unknown>)[k])).join(',') + '}';
-	}
-	return JSON.stringify(v) ?? 'null';
-}
+// Canonical JSON (idempotency fingerprints: key order does not matter) lives in server.ts.
+export { canonicalJson };
 
 // ---------------------------------------------------------------------------------------------
 // The simulator
@@ -641,6 +636,8 @@ export class ClipMixSim {
 	private readonly accounts = new Map<string, Account>(); // by id
 	private readonly keys = new Map<string, KeyInfo>(); // by api key
 	private readonly jobs = new Map<string, JobRecord>();
+	/** Jobs made so far per create identity: the n-th job of identical creates is told apart by its number. */
+	private readonly madeBy = new Map<string, number>();
 	private readonly idempotency = new Map<string, IdempotencyEntry>(); // `${apiKey}\n${idempotencyKey}`
 	private readonly health = new Map<ClipMixService, Array<{ at: number; status: number }>>();
 	private readonly settleTimers = new TimerSet();
@@ -684,6 +681,7 @@ export class ClipMixSim {
 		if (!Number.isFinite(credits) || credits < 0) throw new Error('credits must be a non-negative number');
 		const account: Account = {
 			id: 'acct_' + this.prng.id(16),
+			number: this.accounts.size,
 			liveKey: 'sk_live_' + this.prng.token(32),
 			testKey: 'sk_test_' + this.prng.token(32),
 			credits,
@@ -735,8 +733,13 @@ export class ClipMixSim {
 	 * `afterCommit` (default: false for a status, true for 'drop'): the request is processed fully first
 	 * (job created, credits charged, idempotent answer stored); otherwise nothing is processed. Calls queue up.
 	 */
-	failNext(count: number, status: number | 'drop', opts: { afterCommit?: boolean } = {}): void {
-		this.failures.failNext(count, status, opts.afterCommit ?? status === 'drop');
+	failNext(count: number, status: number | 'drop', opts: FailNextOptions = {}): void {
+		this.failures.failNext(count, status, { ...opts, afterCommit: opts.afterCommit ?? status === 'drop' });
+	}
+
+	/** The next `count` API requests (`matching`, when given) are redirected to `toOrigin`, unprocessed (README, Faults). */
+	redirectNext(count: number, toOrigin: string, opts: { status?: number; matching?: string } = {}): void {
+		this.failures.redirectNext(count, toOrigin, opts);
 	}
 
 	pendingFailures(): number {
@@ -1100,10 +1103,16 @@ export class ClipMixSim {
 		// 1. Injected failures. Before commit: answered at once (nothing processed, nothing cached), or the
 		//    socket destroyed. After commit (e.g. failNext(…, 'drop')): the request is processed normally
 		//    and finish() answers with the fault instead.
-		const injected = this.failures.take();
+		const request: RequestInfo = { line: `${method} ${sub}${url.search}`, identity: this.identityOf(method, route, sub + url.search, keyInfo, body) };
+		const injected = this.failures.take(request);
 		if (injected?.afterCommit) lateFault = injected;
 		else if (injected) {
 			this.failures.record(injected);
+			if (injected.redirectTo !== undefined && injected.action !== 'drop') {
+				log(injected.action, { fault: 'before-commit' });
+				sendText(res, injected.action, '', { Location: injected.redirectTo + (req.url ?? '/') });
+				return;
+			}
 			if (injected.action === 'drop') {
 				log(0, { fault: 'before-commit', dropped: true });
 				destroySocket(res);
@@ -1185,7 +1194,7 @@ export class ClipMixSim {
 			}
 		}
 
-		const result = this.create(apiKey, keyInfo, route.service, body, idemHeader);
+		const result = this.create(apiKey, keyInfo, route.service, body, idemHeader, request.identity);
 		created = result.job;
 		if (cacheKey !== undefined && result.status < 500) {
 			this.idempotency.set(cacheKey, { fingerprint, status: result.status, text: result.text, storedAtSim: now });
@@ -1202,12 +1211,29 @@ export class ClipMixSim {
 		}
 	}
 
+	/**
+	 * What a request is, whatever the order of arrival (`faults.perRequest`): the account and key mode, the
+	 * route, and for a job's GET the create that made the job, for a create its body. Not the
+	 * Idempotency-Key: a client derives it from ids of its own (n8n: the instance, the execution) that
+	 * differ from run to run.
+	 */
+	private identityOf(method: string, route: ReturnType<ClipMixSim['routeOf']>, path: string, keyInfo: KeyInfo | undefined, body: unknown): string {
+		const who = keyInfo ? `account ${keyInfo.account.number} ${keyInfo.mode}` : 'no account';
+		if (route.kind === 'get') {
+			const job = this.jobs.get(route.id);
+			return `${who} GET ${job ? `job of ${job.identity}` : path}`;
+		}
+		if (route.kind === 'create') return `${who} ${method} ${path} ${canonicalJson(body)}`;
+		return `${who} ${method} ${path}`;
+	}
+
 	private create(
 		apiKey: string,
 		keyInfo: KeyInfo,
 		service: ClipMixService,
 		body: unknown,
 		idempotencyKey: string | undefined,
+		identity: string,
 	): { status: number; text: string; job?: JobRecord } {
 		const v = validateClipMixCreate(service, body);
 		if ('error' in v) {
@@ -1253,7 +1279,9 @@ export class ClipMixSim {
 			createdAtSim: nowSim,
 			settleAtSim,
 			settled: test,
+			identity: `${identity} #${this.madeBy.get(identity) ?? 0}`,
 		};
+		this.madeBy.set(identity, (this.madeBy.get(identity) ?? 0) + 1);
 		if (idempotencyKey !== undefined) job.idempotencyKey = idempotencyKey;
 		this.jobs.set(id, job);
 		if (!test) {
@@ -1363,7 +1391,19 @@ export class ClipMixSim {
 			const status = body.status === 'drop' ? 'drop' : Number(body.status);
 			if (body.afterCommit !== undefined && typeof body.afterCommit !== 'boolean') return err(400, 'afterCommit must be a boolean.');
 			try {
-				this.failNext(count, status, { afterCommit: body.afterCommit as boolean | undefined });
+				this.failNext(count, status, { afterCommit: body.afterCommit as boolean | undefined, matching: body.matching as string | undefined });
+			} catch (e) {
+				return err(400, (e as Error).message);
+			}
+			ok(200, { ok: true, pendingFailures: this.pendingFailures() });
+			return;
+		}
+		if (method === 'POST' && p === '/redirect-next') {
+			try {
+				this.redirectNext(Number(body.count), String(body.toOrigin), {
+					status: body.status === undefined ? undefined : Number(body.status),
+					matching: body.matching as string | undefined,
+				});
 			} catch (e) {
 				return err(400, (e as Error).message);
 			}

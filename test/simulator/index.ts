@@ -25,6 +25,7 @@ import {
 } from './clipmix';
 import type { DeliveryLogEntry, WebhookEvent } from './webhooks';
 import {
+	type FailNextOptions,
 	FailureInjector,
 	type FaultOptions,
 	type FaultStats,
@@ -39,7 +40,7 @@ import {
 } from './server';
 
 export type { BlipixErrorBody, BlipixOptions, BlipixRequestLogEntry, BlipixStats, SimVideo, CdnRequest };
-export type { FaultOptions, FaultStats, LostCreate };
+export type { FailNextOptions, FaultOptions, FaultStats, LostCreate };
 export type {
 	ClipMixCharge,
 	ClipMixErrorBody,
@@ -94,10 +95,17 @@ export interface SimulatorBlipix {
 	/** Exact bytes the CDN serves for that video's audioUrl. */
 	audioFile(id: string): Buffer;
 	/**
-	 * The next `count` API requests (any key) get `status` (error body) or, with 'drop', a destroyed socket:
-	 * without being processed, or, with `afterCommit: true`, after being processed fully.
+	 * The next `count` API requests (any key; with `matching`, only those whose `<METHOD> <path>` starts with
+	 * it) get `status` (error body) or, with 'drop', a destroyed socket: without being processed, or, with
+	 * `afterCommit: true`, after being processed fully.
 	 */
-	failNext(count: number, status: number | 'drop', opts?: { afterCommit?: boolean }): void;
+	failNext(count: number, status: number | 'drop', opts?: FailNextOptions): void;
+	/** The next `count` API requests (`matching`, when given) get `status` (default 307) with a Location on `toOrigin`, unprocessed. */
+	redirectNext(count: number, toOrigin: string, opts?: { status?: number; matching?: string }): void;
+	/** The next `count` API requests are held `simMs` simulated ms before anything happens to them. */
+	delayNext(count: number, simMs: number): void;
+	/** Another client on the key from now on: `perWindow` requests in every rate-limit window, evenly spaced (0 stops it). */
+	occupy(apiKey: string, perWindow: number): void;
 	/** Injected answers since the last reset(), all keys together (per key: stats(apiKey)). */
 	faultStats(): FaultStats;
 	/**
@@ -138,11 +146,14 @@ export interface SimulatorClipMix {
 	/** Every ClipMix API request (not admin, not the health page), oldest first. Cleared by reset(). */
 	requestLog: ClipMixRequestLogEntry[];
 	/**
-	 * The next `count` ClipMix API requests get `status` (error body) or, with 'drop', a destroyed socket.
-	 * `afterCommit` (default false for a status, true for 'drop'): processed fully first (job created,
-	 * credits charged, idempotent answer stored); otherwise nothing is processed.
+	 * The next `count` ClipMix API requests (with `matching`, only those whose `<METHOD> <path>` starts with
+	 * it) get `status` (error body) or, with 'drop', a destroyed socket. `afterCommit` (default false for a
+	 * status, true for 'drop'): processed fully first (job created, credits charged, idempotent answer
+	 * stored); otherwise nothing is processed.
 	 */
-	failNext(count: number, status: number | 'drop', opts?: { afterCommit?: boolean }): void;
+	failNext(count: number, status: number | 'drop', opts?: FailNextOptions): void;
+	/** The next `count` ClipMix API requests (`matching`, when given) get `status` (default 307) with a Location on `toOrigin`, unprocessed. */
+	redirectNext(count: number, toOrigin: string, opts?: { status?: number; matching?: string }): void;
 	/** Injected answers since the last reset(). */
 	faultStats(): FaultStats;
 	/** Clear logs, ledger, fault stats, idempotency cache, health windows, injected failures, deliveries and pending webhook retries. */
@@ -244,6 +255,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
 			thumbnailFile: (id) => blipix.thumbnailFile(id),
 			audioFile: (id) => blipix.audioFile(id),
 			failNext: (count, status, o) => blipix.failNext(count, status, o),
+			redirectNext: (count, toOrigin, o) => blipix.redirectNext(count, toOrigin, o),
+			delayNext: (count, simMs) => blipix.delayNext(count, simMs),
+			occupy: (key, perWindow) => blipix.occupy(key, perWindow),
 			faultStats: () => blipix.faultStats(),
 			blockIp: (ip) => blipix.blockIp(ip),
 			reset: () => blipix.reset(),
@@ -265,6 +279,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
 			deliveries: (key) => clipmix.deliveries(key),
 			requestLog: clipmix.requestLog,
 			failNext: (count, status, o) => clipmix.failNext(count, status, o),
+			redirectNext: (count, toOrigin, o) => clipmix.redirectNext(count, toOrigin, o),
 			faultStats: () => clipmix.faultStats(),
 			reset: () => clipmix.reset(),
 		},

@@ -151,9 +151,19 @@ export class SlidingWindow {
 	}
 
 	record(key: string): void {
+		this.recordAt(key, this.clock.now());
+	}
+
+	/** A hit at simulated time `at` (now or earlier), kept in time order. */
+	recordAt(key: string, at: number): void {
 		const list = this.hits.get(key);
-		if (list) list.push(this.clock.now());
-		else this.hits.set(key, [this.clock.now()]);
+		if (!list) {
+			this.hits.set(key, [at]);
+			return;
+		}
+		let i = list.length;
+		while (i > 0 && list[i - 1] > at) i--;
+		list.splice(i, 0, at);
 	}
 
 	remaining(key: string): number {
@@ -189,6 +199,12 @@ export interface FaultOptions {
 	afterCommitShare?: number;
 	/** Every `everyRequests`-th request starts a burst: it and the next `length - 1` requests get 429, unprocessed. */
 	rateLimitBursts?: { everyRequests: number; length: number };
+	/**
+	 * Decide each request's random fault by what the request is (`RequestInfo.identity`) and how many times
+	 * the same request came before, instead of by its place in the order of arrival; default false. The same
+	 * requests then meet the same faults on every run, however concurrency and timing interleave them.
+	 */
+	perRequest?: boolean;
 }
 
 export interface FailureOptions {
@@ -205,7 +221,30 @@ export interface InjectedFault {
 	action: number | 'drop';
 	/** false: answered without processing anything; true: processed fully first, then answered with `action`. */
 	afterCommit: boolean;
-	source: 'failNext' | 'burst' | 'faults' | 'errorRate';
+	source: 'failNext' | 'burst' | 'faults' | 'errorRate' | 'redirect';
+	/** A redirect (`redirectNext`): the origin the answer's Location sends the client to, with the request's own path. */
+	redirectTo?: string;
+}
+
+/** One API request as failure injection sees it. */
+export interface RequestInfo {
+	/** `<METHOD> <path below the base URL, with query>`, e.g. 'GET /videos/c123': what `failNext`'s `matching` is compared with. */
+	line: string;
+	/**
+	 * What the request is, the same on every run whatever the order of arrival (account, route, the create
+	 * behind a resource it names, body): what `faults.perRequest` draws by.
+	 */
+	identity: string;
+	/** Set by `take()` when the request drew its random fault (per request: one occurrence of its identity). */
+	drew?: boolean;
+}
+
+/** Which requests a queued failure applies to. */
+export interface FailNextOptions {
+	/** Processed fully first, then answered with the failure; default false. */
+	afterCommit?: boolean;
+	/** Only requests whose `<METHOD> <path>` starts with this, e.g. 'GET /videos/'; default every request. */
+	matching?: string;
 }
 
 /** A create that was committed (video/job made, credits charged) but whose answer was lost to an injected fault. */
@@ -253,14 +292,19 @@ function checkRate(name: string, v: number): number {
  * rates or the after-commit share does not move which requests the others hit).
  */
 export class FailureInjector {
-	private queue: Array<{ count: number; action: number | 'drop'; afterCommit: boolean }> = [];
+	private queue: Array<{ count: number; action: number | 'drop'; afterCommit: boolean; matching?: string; redirectTo?: string }> = [];
 	private readonly faultPrng: Prng;
 	private readonly serverErrorRate: number;
 	private readonly resetRate: number;
 	private readonly afterCommitShare: number;
 	private readonly bursts: { everyRequests: number; length: number } | undefined;
+	private readonly perRequest: boolean;
+	/** perRequest: how many times each request identity has drawn its fault. */
+	private readonly occurrences = new Map<string, number>();
 	private requests = 0;
 	private burstLeft = 0;
+	/** delayNext: extra real ms for the next requests, in order. */
+	private slow: Array<{ count: number; ms: number }> = [];
 	private stats = emptyFaultStats();
 	errorRate: number;
 	latencyMs: number;
@@ -283,6 +327,7 @@ export class FailureInjector {
 			if (!Number.isInteger(length) || length < 0) throw new Error('faults.rateLimitBursts.length must be a non-negative integer');
 			this.bursts = { everyRequests, length };
 		}
+		this.perRequest = f.perRequest ?? false;
 		// Forking reads the state without advancing it: the errorRate stream is the same as without faults.
 		this.faultPrng = prng.fork('faults');
 	}
@@ -291,12 +336,34 @@ export class FailureInjector {
 	 * The next `count` requests get `action` (a status, or 'drop' for a destroyed socket), without being
 	 * processed, or with `afterCommit` after being processed fully. Queued after earlier calls.
 	 */
-	failNext(count: number, action: number | 'drop', afterCommit = false): void {
+	failNext(count: number, action: number | 'drop', opts: FailNextOptions = {}): void {
 		if (!Number.isInteger(count) || count < 0) throw new Error('count must be a non-negative integer');
 		if (action !== 'drop' && (!Number.isInteger(action) || action < 100 || action > 599)) {
 			throw new Error('status must be an HTTP status code or "drop"');
 		}
-		if (count > 0) this.queue.push({ count, action, afterCommit });
+		if (opts.matching !== undefined && (typeof opts.matching !== 'string' || opts.matching === '')) {
+			throw new Error('matching must be a non-empty string');
+		}
+		if (count > 0) this.queue.push({ count, action, afterCommit: opts.afterCommit ?? false, matching: opts.matching });
+	}
+
+	/**
+	 * The next `count` requests (of those `matching`, when given) are answered `status` with a Location on
+	 * `toOrigin` and the request's own path and query, unprocessed: an API that moved, or a proxy that sends
+	 * clients elsewhere. Queued with failNext, in order.
+	 */
+	redirectNext(count: number, toOrigin: string, opts: { status?: number; matching?: string } = {}): void {
+		const status = opts.status ?? 307;
+		if (![301, 302, 303, 307, 308].includes(status)) throw new Error('status must be 301, 302, 303, 307 or 308');
+		let origin: string;
+		try {
+			origin = new URL(toOrigin).origin;
+		} catch {
+			throw new Error('toOrigin must be an http(s) URL');
+		}
+		if (!/^https?:/.test(origin)) throw new Error('toOrigin must be an http(s) URL');
+		this.failNext(count, status, { matching: opts.matching });
+		if (count > 0) this.queue[this.queue.length - 1].redirectTo = origin;
 	}
 
 	/** Pending failNext failures. */
@@ -305,16 +372,19 @@ export class FailureInjector {
 	}
 
 	/** The fault to inject for this request, if any. Call exactly once per API request. */
-	take(): InjectedFault | undefined {
+	take(request: RequestInfo): InjectedFault | undefined {
 		this.requests++;
 		if (this.bursts && this.bursts.length > 0 && this.requests % this.bursts.everyRequests === 0) {
 			this.burstLeft = this.bursts.length;
 		}
 		const inBurst = this.burstLeft > 0;
 		if (inBurst) this.burstLeft--;
+		const queued = this.queue.findIndex((entry) => entry.matching === undefined || request.line.startsWith(entry.matching));
+		// By order of arrival, three numbers per request whatever happens. Per request, only a request that
+		// reaches the draw counts as an occurrence, so a burst or a queued failure does not shift its faults.
 		let random: InjectedFault | undefined;
-		if (this.serverErrorRate > 0 || this.resetRate > 0) {
-			const [kind, where, which] = [this.faultPrng.next(), this.faultPrng.next(), this.faultPrng.next()];
+		if ((this.serverErrorRate > 0 || this.resetRate > 0) && (!this.perRequest || (queued === -1 && !inBurst))) {
+			const [kind, where, which] = this.draw(request);
 			const afterCommit = where < this.afterCommitShare;
 			if (kind < this.serverErrorRate) {
 				random = { action: SERVER_ERRORS[Math.floor(which * SERVER_ERRORS.length)], afterCommit, source: 'faults' };
@@ -323,11 +393,12 @@ export class FailureInjector {
 			}
 		}
 
-		const head = this.queue[0];
-		if (head) {
-			head.count--;
-			if (head.count <= 0) this.queue.shift();
-			return { action: head.action, afterCommit: head.afterCommit, source: 'failNext' };
+		if (queued !== -1) {
+			const entry = this.queue[queued];
+			entry.count--;
+			if (entry.count <= 0) this.queue.splice(queued, 1);
+			if (entry.redirectTo !== undefined) return { action: entry.action, afterCommit: false, source: 'redirect', redirectTo: entry.redirectTo };
+			return { action: entry.action, afterCommit: entry.afterCommit, source: 'failNext' };
 		}
 		if (inBurst) return { action: 429, afterCommit: false, source: 'burst' };
 		if (random) return random;
@@ -335,6 +406,26 @@ export class FailureInjector {
 			return { action: this.prng.pick(SERVER_ERRORS), afterCommit: false, source: 'errorRate' };
 		}
 		return undefined;
+	}
+
+	/** The three numbers of one request's random fault: the next of the stream, or its identity's own. */
+	private draw(request: RequestInfo): [number, number, number] {
+		request.drew = true;
+		if (!this.perRequest) return [this.faultPrng.next(), this.faultPrng.next(), this.faultPrng.next()];
+		const occurrence = this.occurrences.get(request.identity) ?? 0;
+		this.occurrences.set(request.identity, occurrence + 1);
+		// The stream's state never moves in this mode, so a fork is a pure function of the seed and its label.
+		const own = this.faultPrng.fork(`${request.identity}\n${occurrence}`);
+		return [own.next(), own.next(), own.next()];
+	}
+
+	/**
+	 * perRequest: the API refused this request unprocessed (its rate limiter's 429), so it is not an occurrence
+	 * of its identity: the retry draws what this attempt drew.
+	 */
+	refused(request: RequestInfo): void {
+		const occurrence = this.occurrences.get(request.identity);
+		if (this.perRequest && request.drew && occurrence !== undefined) this.occurrences.set(request.identity, occurrence - 1);
 	}
 
 	/** Count an injected answer once it was given; `lost` names the create it hid (after-commit only). */
@@ -354,17 +445,48 @@ export class FailureInjector {
 		return { ...this.stats, lostCreates: this.stats.lostCreates.map((c) => ({ ...c })) };
 	}
 
-	async delay(): Promise<void> {
-		if (this.latencyMs > 0) await sleep(this.latencyMs);
+	/** The next `count` requests wait `ms` real ms (on top of `latencyMs`) before anything happens to them. Queued in order. */
+	delayNext(count: number, ms: number): void {
+		if (!Number.isInteger(count) || count < 0) throw new Error('count must be a non-negative integer');
+		if (!(ms >= 0) || !Number.isFinite(ms)) throw new Error('the delay must be a non-negative number of ms');
+		if (count > 0) this.slow.push({ count, ms });
 	}
 
-	/** Drop pending failNext failures, clear the fault stats and restart the burst request count. */
+	/** Waits before a request is looked at: `latencyMs`, plus a pending `delayNext`. Call once per API request. */
+	async delay(): Promise<void> {
+		let ms = this.latencyMs;
+		const head = this.slow[0];
+		if (head) {
+			ms += head.ms;
+			if (--head.count <= 0) this.slow.shift();
+		}
+		if (ms > 0) await sleep(ms);
+	}
+
+	/** Drop pending failNext failures, clear the fault stats and restart the burst request count and per-request occurrences. */
 	reset(): void {
 		this.queue = [];
+		this.slow = [];
 		this.stats = emptyFaultStats();
 		this.requests = 0;
 		this.burstLeft = 0;
+		this.occurrences.clear();
 	}
+}
+
+// ---------------------------------------------------------------------------------------------
+// Canonical JSON: key order does not matter (idempotency fingerprints, request identities)
+// ---------------------------------------------------------------------------------------------
+
+export function canonicalJson(v: unknown): string {
+	if (Array.isArray(v)) return '[' + v.map((x) => canonicalJson(x === undefined ? null : x)).join(',') + ']';
+	if (v && typeof v === 'object') {
+		const keys = Object.keys(v as object)
+			.filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+			.sort();
+		return '{' + keys.map((k) => JSON.stringify(k) + ':' + canonicalJson((v as Record<string, unknown>)[k])).join(',') + '}';
+	}
+	return JSON.stringify(v) ?? 'null';
 }
 
 // ---------------------------------------------------------------------------------------------
