@@ -37,6 +37,11 @@ interface StreamResponse {
 const MAX_REDIRECTS = 5;
 /** A body that sends nothing for this long (API time) is given up on. */
 export const STALL_TIMEOUT_MS = 60_000;
+/**
+ * ...and for at least this long in the host's own time: where the clock runs faster than real time
+ * (the simulator), a host busy for a moment (a GC pause, a loaded machine) is not a silent server.
+ */
+const MIN_STALL_REAL_MS = 1000;
 
 /** Content types each kind of file may come as; CDNs often send octet-stream, which is accepted. */
 const ACCEPTED_TYPES: Record<FileKind, RegExp> = {
@@ -107,7 +112,7 @@ export async function downloadToBinary(ctx: DownloadContext, download: DownloadR
 			// Redirects are followed here, one checked hop at a time.
 			disableFollowRedirect: true,
 			sendCredentialsOnCrossOriginRedirect: false,
-			timeout: STALL_TIMEOUT_MS / clock.scale,
+			timeout: Math.max(STALL_TIMEOUT_MS / clock.scale, MIN_STALL_REAL_MS),
 			abortSignal: signal,
 		};
 		// Files usually live on a CDN; the API key goes only to the API's own origin.
@@ -190,7 +195,12 @@ export async function downloadToBinary(ctx: DownloadContext, download: DownloadR
  * server sends nothing for STALL_TIMEOUT_MS while the store waits, or when the execution is canceled.
  */
 function watchTransfer(body: FileStream, maxBytes: number, signal: AbortSignal | undefined) {
-	const state = { bytes: 0, problem: undefined as string | undefined, waitingSince: undefined as number | undefined };
+	const state = {
+		bytes: 0,
+		problem: undefined as string | undefined,
+		/** When the store began waiting for the next chunk, in API and in real time; undefined while it holds one. */
+		waitingSince: undefined as { api: number; real: number } | undefined,
+	};
 	const done = new AbortController();
 	const fail = (problem: string) => {
 		if (state.problem) return;
@@ -204,7 +214,7 @@ function watchTransfer(body: FileStream, maxBytes: number, signal: AbortSignal |
 	const stream = body.compose(async function* (source: AsyncIterable<Buffer>) {
 		const chunks = source[Symbol.asyncIterator]();
 		for (;;) {
-			state.waitingSince = clock.now();
+			state.waitingSince = { api: clock.now(), real: Date.now() };
 			const next = await chunks.next();
 			state.waitingSince = undefined;
 			if (next.done) return;
@@ -219,7 +229,7 @@ function watchTransfer(body: FileStream, maxBytes: number, signal: AbortSignal |
 		while (!done.signal.aborted) {
 			await clock.sleep(STALL_TIMEOUT_MS / 4, done.signal);
 			const { waitingSince } = state;
-			if (waitingSince !== undefined && clock.now() - waitingSince > STALL_TIMEOUT_MS) {
+			if (waitingSince && clock.now() - waitingSince.api > STALL_TIMEOUT_MS && Date.now() - waitingSince.real > MIN_STALL_REAL_MS) {
 				fail(`nothing arrived for ${STALL_TIMEOUT_MS / 1000} seconds`);
 			}
 		}

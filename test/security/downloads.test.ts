@@ -135,4 +135,22 @@ describe('downloads of URLs from an API answer', () => {
 		// Not before the stall timeout, in API time (a busy machine only adds to it; one that never gave up would time the test out).
 		expect((clock.now() - started) / STALL_TIMEOUT_MS).toBeGreaterThanOrEqual(1);
 	});
+
+	it('do not take a host that stood still for a moment for a silent server', async () => {
+		// At this time scale the stall timeout is 200 real ms; the host now stops for twice that
+		// mid-file (a GC pause, a loaded machine), and the server's next chunks are waiting after it.
+		const standStill = () => {
+			const until = Date.now() + (2 * STALL_TIMEOUT_MS) / clock.scale;
+			while (Date.now() < until);
+		};
+		// Once the file is on its way: its first chunk is out, and the store waits for the next.
+		const watch = setInterval(() => {
+			if (!api.seen.some(({ path }) => path === '/chunks.mp4')) return;
+			clearInterval(watch);
+			setTimeout(standStill, 10);
+		}, 1);
+		const { error } = await download(`${api.url}/chunks.mp4`);
+		clearInterval(watch);
+		expect(error).toBeUndefined();
+	});
 });
