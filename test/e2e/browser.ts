@@ -59,14 +59,23 @@ const VOICE = 'Alloy (en, female)';
 /** The content pipeline example, and its dubbing node, whose output the screenshot shows as 3 items. */
 const PIPELINE_EXAMPLE = { file: 'examples/content-pipeline.json', dub: 'Dub into 3 Languages' };
 
-/** Waits for a text on an execution's canvas: in an iframe (n8n 1.x) or in the page itself (2.x). */
-async function visibleInCanvas(page: Page, text: string): Promise<void> {
-	await Promise.any([
-		page.getByText(text, { exact: false }).first().waitFor(),
-		page.frameLocator('iframe').first().getByText(text, { exact: false }).first().waitFor(),
-	]).catch((err: unknown) => {
-		throw err instanceof AggregateError ? err.errors[0] : err;
-	});
+/**
+ * Waits for a text on an execution's canvas: in an iframe (n8n 1.x) or in the page itself (2.x). Every
+ * frame is looked at, again and again, as frames come and go: on n8n 1.x the first execution opened can
+ * take its time, and the canvas's iframe need not be the page's first.
+ */
+async function visibleInCanvas(page: Page, text: string, timeoutMs = 45_000): Promise<void> {
+	const until = Date.now() + timeoutMs;
+	for (;;) {
+		for (const frame of page.frames()) {
+			if (await frame.getByText(text, { exact: false }).first().isVisible().catch(() => false)) return;
+		}
+		if (Date.now() > until) {
+			const frames = page.frames().map((f) => f.url() || '(no url)');
+			throw new Error(`"${text}" not visible within ${timeoutMs / 1000} s in any of ${frames.length} frame(s): ${frames.join(', ')}`);
+		}
+		await page.waitForTimeout(250);
+	}
 }
 
 async function shot(page: Page, dir: string, name: string): Promise<string> {
