@@ -50,6 +50,7 @@ function triggerWorkflow(parameters: INodeParameters = {}): EngineWorkflow {
 }
 
 let receivers = 0;
+const freshConnections = new http.Agent({ keepAlive: false });
 
 /**
  * A local n8n stand-in: a real HTTP server whose requests go, raw bytes and all, through the
@@ -93,8 +94,15 @@ async function startReceiver(
 	});
 	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 	const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhook/clipmix`;
+	// A new connection for each post: one kept alive across a slow stretch of a test could be closed by the
+	// server (after its 5 s keep-alive timeout) just as the next post goes out on it.
 	const post = async (body: string | Buffer, headers: Record<string, string>) =>
-		await axios.post(url, body, { headers: { 'content-type': 'application/json', ...headers }, validateStatus: () => true, transformRequest: (data) => data });
+		await axios.post(url, body, {
+			headers: { 'content-type': 'application/json', ...headers },
+			validateStatus: () => true,
+			transformRequest: (data) => data,
+			httpAgent: freshConnections,
+		});
 	/**
 	 * Requests that reach the webhook at the same moment: all are in flight, each with its own copy
 	 * of static data, before any finishes. (Requests over local HTTP tend to be served one after
