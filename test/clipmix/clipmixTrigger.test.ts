@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import http from 'node:http';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -48,6 +49,9 @@ function triggerWorkflow(parameters: INodeParameters = {}): EngineWorkflow {
 	};
 }
 
+/** A new connection for each post (see `post` below). */
+const freshConnections = new http.Agent({ keepAlive: false });
+
 /**
  * A receiver of the trigger workflow (test/helpers/webhookReceiver.ts), each its own workflow,
  * as each n8n workflow is; `post` sends a request to it over HTTP, `atOnce` hands several to it
@@ -65,8 +69,15 @@ async function startReceiver(
 		credentialTypes,
 		credentials: clipMixCredentials(sim.clipmix.baseUrl, opts.apiKey ?? 'sk_live_x', opts.secret ?? SECRET),
 	});
+	// A new connection for each post: one kept alive across a slow stretch of a test could be closed by the
+	// server (after its 5 s keep-alive timeout) just as the next post goes out on it.
 	const post = async (body: string | Buffer, headers: Record<string, string>) =>
-		await axios.post(receiver.url, body, { headers: { 'content-type': 'application/json', ...headers }, validateStatus: () => true, transformRequest: (data) => data });
+		await axios.post(receiver.url, body, {
+			headers: { 'content-type': 'application/json', ...headers },
+			validateStatus: () => true,
+			transformRequest: (data) => data,
+			httpAgent: freshConnections,
+		});
 	/**
 	 * Requests that reach the webhook at the same moment: all are in flight, each with its own copy
 	 * of static data, before any finishes. (Requests over local HTTP tend to be served one after

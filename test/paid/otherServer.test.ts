@@ -26,9 +26,9 @@ import type { Simulator, SimulatorOptions } from '../simulator';
 const TIME_SCALE = 300;
 
 /** A simulator with one other choice, the package's clock following it, for one test. */
-async function withServer(options: Omit<SimulatorOptions, 'timeScale'>, test: (sim: Simulator) => Promise<void>) {
-	const sim = await startSimulator({ timeScale: TIME_SCALE, seed: 41, ...options });
-	clock.follow(TIME_SCALE, sim.simNow());
+async function withServer(options: Omit<SimulatorOptions, 'timeScale'>, test: (sim: Simulator) => Promise<void>, timeScale = TIME_SCALE) {
+	const sim = await startSimulator({ timeScale, seed: 41, ...options });
+	clock.follow(timeScale, sim.simNow());
 	try {
 		await test(sim);
 	} finally {
@@ -185,14 +185,17 @@ describe('a ClipMix server with other choices', () => {
 	it.each(['output', 'resultUrl', 'output_url', 'result', 'outputs'] as const)(
 		'finds the result file under %s, in a wait with download',
 		async (resultShape) => {
+			// A download gives up after 60 API seconds without an answer: 600 real ms at 100x. At this file's
+			// 300x that is 200 ms, which a loaded machine once missed.
 			await withServer({ clipmix: { resultShape } }, async (sim) => {
 				const { outputs, error, binary } = await runClipMix(sim, sim.clipmix.liveKey, [{}], [
-					music({ waitForCompletion: true, pollInterval: 5 }),
+					music({ waitForCompletion: true, pollInterval: 5, prompt: 'Synthwave [render:10]' }),
 				]);
 				expect(error).toBeUndefined();
-				const [[ready]] = outputs('ClipMix');
+				const [[ready], failed] = outputs('ClipMix');
+				expect(failed.map((item) => item.json.reason)).toEqual([]);
 				expect((await binary('ClipMix', 0, 'data')).equals(sim.clipmix.resultFile(ready.json.id as string))).toBe(true);
-			});
+			}, 100);
 		},
 	);
 

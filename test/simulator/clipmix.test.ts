@@ -717,34 +717,50 @@ describe('ClipMix simulator: health, admin, injection', () => {
 	beforeEach(() => sim.clipmix.reset());
 
 	test('GET /clipmix/api/status: per service, from the last 5 simulated minutes of requests', async () => {
-		const get = async () => {
-			const r = await fetch(sim.clipmix.statusUrl);
+		const get = async (server: Simulator) => {
+			const r = await fetch(server.clipmix.statusUrl);
 			expect(r.status).toBe(200);
 			return (await r.json()) as any;
 		};
-		const h0 = await get();
-		expect(Object.keys(h0).sort()).toEqual(['services', 'updated_at']);
-		expect(Object.keys(h0.services).sort()).toEqual(['avatar', 'memoryVideo', 'music', 'translation']);
-		for (const s of Object.values<any>(h0.services)) expect(s).toEqual({ status: 'operational', requests: 0, errors: 0, error_rate: 0 });
+		// The counts on a slow simulator, whose 5 minutes are 30 real seconds: a busy machine cannot let any
+		// of these requests slide out of the window before the page is read.
+		const slow = await startSimulator({ timeScale: 10 });
+		try {
+			const h0 = await get(slow);
+			expect(Object.keys(h0).sort()).toEqual(['services', 'updated_at']);
+			expect(Object.keys(h0.services).sort()).toEqual(['avatar', 'memoryVideo', 'music', 'translation']);
+			for (const s of Object.values<any>(h0.services)) expect(s).toEqual({ status: 'operational', requests: 0, errors: 0, error_rate: 0 });
 
-		await call(sim, '/music', { body: { prompt: 'x' } });
-		sim.clipmix.failNext(1, 500);
-		await call(sim, '/music/mus_x');
-		for (let i = 0; i < 3; i++) await call(sim, '/music/mus_x'); // 404s are not errors
-		sim.clipmix.failNext(2, 503);
-		await call(sim, '/avatars', { body: BODIES.avatar });
-		await call(sim, '/avatars', { body: BODIES.avatar });
-		await call(sim, '/translations', { body: BODIES.translation });
-		const h1 = await get();
-		expect(h1.services.music).toEqual({ status: 'degraded', requests: 5, errors: 1, error_rate: 0.2 });
-		expect(h1.services.avatar).toEqual({ status: 'outage', requests: 2, errors: 2, error_rate: 1 });
-		expect(h1.services.translation).toMatchObject({ status: 'operational', requests: 1 });
-		expect(h1.services.memoryVideo.status).toBe('operational');
-		await sleep(310); // 310 simulated s: all of it slid out of the window
-		const h2 = await get();
-		expect(h2.services.music).toEqual({ status: 'operational', requests: 0, errors: 0, error_rate: 0 });
-		expect(h2.services.avatar.status).toBe('operational');
-		expect(new Date(h2.updated_at).getTime()).toBeGreaterThan(new Date(h1.updated_at).getTime());
+			await call(slow, '/music', { body: { prompt: 'x' } });
+			slow.clipmix.failNext(1, 500);
+			await call(slow, '/music/mus_x');
+			for (let i = 0; i < 3; i++) await call(slow, '/music/mus_x'); // 404s are not errors
+			slow.clipmix.failNext(2, 503);
+			await call(slow, '/avatars', { body: BODIES.avatar });
+			await call(slow, '/avatars', { body: BODIES.avatar });
+			await call(slow, '/translations', { body: BODIES.translation });
+			const h1 = await get(slow);
+			expect(h1.services.music).toEqual({ status: 'degraded', requests: 5, errors: 1, error_rate: 0.2 });
+			expect(h1.services.avatar).toEqual({ status: 'outage', requests: 2, errors: 2, error_rate: 1 });
+			expect(h1.services.translation).toMatchObject({ status: 'operational', requests: 1 });
+			expect(h1.services.memoryVideo.status).toBe('operational');
+		} finally {
+			await slow.close();
+		}
+		// Sliding out on a faster one, whose 5 minutes are 1 real second: waiting longer only helps.
+		const fast = await startSimulator({ timeScale: 300 });
+		try {
+			fast.clipmix.failNext(1, 500);
+			await call(fast, '/music/mus_x');
+			const h1 = await get(fast);
+			expect(h1.services.music).toMatchObject({ requests: 1, errors: 1 });
+			await sleep(1050); // 315 simulated s: all of it slid out of the window
+			const h2 = await get(fast);
+			expect(h2.services.music).toEqual({ status: 'operational', requests: 0, errors: 0, error_rate: 0 });
+			expect(new Date(h2.updated_at).getTime()).toBeGreaterThan(new Date(h1.updated_at).getTime());
+		} finally {
+			await fast.close();
+		}
 	});
 
 	test('admin endpoints drive the same controls over HTTP', async () => {
