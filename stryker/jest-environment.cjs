@@ -100,6 +100,9 @@ class MutateEnvironment extends TestEnvironment {
 
 	async teardown() {
 		this.recordCoverage();
+		// A file whose tests were all skipped (bail) ran no afterAll, so test/engine/setup.ts did not
+		// shut down the n8n engine its imports loaded; this worker process runs thousands of files.
+		await this.global.__n8nEngineShutdown?.();
 		await super.teardown();
 	}
 }
