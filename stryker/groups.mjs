@@ -36,8 +36,8 @@ function statement(file, text) {
 
 export const GROUPS = {
 	transport: {
-		about: 'transport and pacing: requests, retries, error bodies, the request budget',
-		mutate: ['nodes/shared/transport/*.ts', 'nodes/shared/blipix/transport.ts', 'nodes/shared/clipmix/transport.ts'],
+		about: 'transport: requests, retries, error bodies, the errors of each API',
+		mutate: ['nodes/shared/transport/apiRequest.ts', 'nodes/shared/transport/errorBody.ts', 'nodes/shared/blipix/transport.ts', 'nodes/shared/clipmix/transport.ts'],
 		tests: [
 			'test/security/canary.test.ts',
 			'test/paid/otherServer.test.ts',
@@ -52,16 +52,49 @@ export const GROUPS = {
 			'test/package/editor.test.ts',
 			'test/clipmix/clipmixTrigger.test.ts',
 			'test/paid/responseShapes.test.ts',
+		],
+	},
+	pacing: {
+		about: 'pacing: the request budget per API key (rate limits, shared keys)',
+		mutate: ['nodes/shared/transport/requestBudget.ts'],
+		tests: [
 			'test/transport/requestBudget.test.ts',
+			'test/blipix/blipixTrigger.test.ts',
+			'test/blipix/blipix.node.test.ts',
+			'test/files/binaryModes.test.ts',
+			'test/security/canary.test.ts',
+			'test/blipix/waitForRender.test.ts',
+			'test/paid/otherServer.test.ts',
+			'test/paid/soak.test.ts',
+			'test/paid/neverLost.test.ts',
+			'test/security/keys.test.ts',
+			'test/package/editor.test.ts',
 		],
 	},
 	downloads: {
-		about: 'downloads and the URL policy',
-		mutate: ['nodes/shared/download.ts', 'nodes/shared/urlPolicy.ts'],
+		about: 'downloads: streamed into binary data, size limits, redirects, credentials kept to the API',
+		mutate: ['nodes/shared/download.ts'],
 		tests: [
 			'test/files/binaryModes.test.ts',
 			'test/security/downloads.test.ts',
+			'test/paid/otherServer.test.ts',
+			'test/blipix/blipixTrigger.test.ts',
+			'test/blipix/waitForRender.test.ts',
+			'test/paid/soak.test.ts',
+			'test/clipmix/clipmix.node.test.ts',
+			'test/security/canary.test.ts',
+			'test/paid/neverLost.test.ts',
+			'test/clipmix/clipmixTrigger.test.ts',
+			'test/blipix/blipix.node.test.ts',
+		],
+	},
+	urlPolicy: {
+		about: 'the URL policy: which addresses a download may reach',
+		mutate: ['nodes/shared/urlPolicy.ts'],
+		tests: [
 			'test/security/urlPolicy.test.ts',
+			'test/files/binaryModes.test.ts',
+			'test/security/downloads.test.ts',
 			'test/paid/otherServer.test.ts',
 			'test/blipix/blipixTrigger.test.ts',
 			'test/blipix/waitForRender.test.ts',
