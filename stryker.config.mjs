@@ -52,7 +52,7 @@ const config = {
 	jsonReporter: { fileName: `reports/mutation/${name}.json` },
 	htmlReporter: { fileName: `reports/mutation/${name}.html` },
 	clearTextReporter: { allowColor: false, reportTests: false, reportMutants: false, logTests: false },
-	ignorePatterns: ['/dist', '/.build', '/.n8n-dev', '/demo-output', '/coverage', '/docs', '/reports', '/bench', '*.tgz', '*.log'],
+	ignorePatterns: ['/dist', '/.build', '/.n8n-dev', '/demo-output', '/coverage', '/docs', '/reports', '/bench', '/.stryker-tmp*', '*.tgz', '*.log'],
 	tempDirName: '.stryker-tmp',
 	cleanTempDir: true,
 };
