@@ -36,8 +36,8 @@ function statement(file, text) {
 
 export const GROUPS = {
 	transport: {
-		about: 'transport: requests, retries, error bodies, the errors of each API',
-		mutate: ['nodes/shared/transport/apiRequest.ts', 'nodes/shared/transport/errorBody.ts', 'nodes/shared/blipix/transport.ts', 'nodes/shared/clipmix/transport.ts'],
+		about: 'transport: requests, retries, pacing hand-off, reading error bodies',
+		mutate: ['nodes/shared/transport/apiRequest.ts', 'nodes/shared/transport/errorBody.ts'],
 		tests: [
 			'test/security/canary.test.ts',
 			'test/paid/otherServer.test.ts',
@@ -52,6 +52,24 @@ export const GROUPS = {
 			'test/package/editor.test.ts',
 			'test/clipmix/clipmixTrigger.test.ts',
 			'test/paid/responseShapes.test.ts',
+		],
+	},
+	apiTransport: {
+		about: 'each API on the transport: credentials, base URL, its errors in words',
+		mutate: ['nodes/shared/blipix/transport.ts', 'nodes/shared/clipmix/transport.ts'],
+		tests: [
+			'test/security/canary.test.ts',
+			'test/paid/soak.test.ts',
+			'test/blipix/blipix.node.test.ts',
+			'test/paid/otherServer.test.ts',
+			'test/blipix/blipixTrigger.test.ts',
+			'test/blipix/waitForRender.test.ts',
+			'test/files/binaryModes.test.ts',
+			'test/paid/neverLost.test.ts',
+			'test/package/editor.test.ts',
+			'test/security/keys.test.ts',
+			'test/clipmix/clipmix.node.test.ts',
+			'test/clipmix/clipmixTrigger.test.ts',
 		],
 	},
 	pacing: {
