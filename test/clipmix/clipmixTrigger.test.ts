@@ -500,14 +500,14 @@ describe('ClipMix Trigger: replays, races and leaks', () => {
 
 	it('static data keeps each key with the time it was first seen', async () => {
 		const receiver = await startReceiver();
+		const madeAt = clock.now();
 		const body = freshEvent();
-		const postedAt = clock.now();
 		await receiver.post(body, signed(body));
 		const store = (receiver.staticData['node:ClipMix Trigger'] as IDataObject).deliveries as { seen: Record<string, number> };
 		expect(Object.keys(store.seen)).toEqual([`event:${(JSON.parse(body) as IDataObject).id as string}`]);
-		// Seen while it was delivered: between the post and now, however long a busy machine took.
+		// Between the event's making and now, however long a busy machine took.
 		const [seenAt] = Object.values(store.seen);
-		expect(seenAt).toBeGreaterThanOrEqual(postedAt - 1000);
+		expect(seenAt).toBeGreaterThanOrEqual(madeAt);
 		expect(seenAt).toBeLessThanOrEqual(clock.now());
 		await receiver.close();
 	});
