@@ -117,12 +117,17 @@ function table(rows) {
 	return lines.join('\n');
 }
 
-const oneLine = (text) => text.replace(/\s*\n\s*/g, ' ⏎ ').replace(/\|/g, '\\|');
+const oneLine = (text) => text.replace(/\s*\n\s*/g, ' ⏎ ');
+/** Markdown inline code, also for text that holds backticks (template literals). */
+const code = (text) => {
+	const fence = '`'.repeat(Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length)) + 1);
+	return fence.length > 1 ? `${fence} ${text} ${fence}` : `${fence}${text}${fence}`;
+};
 
 function survivorList(name, survivors) {
 	if (!survivors.length) return `### ${name}\n\nNone.\n`;
 	const rows = survivors.map(
-		(s) => `- ${s.file}:${s.line}:${s.column} ${s.mutator}${s.status === 'NoCoverage' ? ' (no coverage)' : ''}: \`${oneLine(s.original)}\` → \`${oneLine(s.replacement)}\``,
+		(s) => `- ${s.file}:${s.line}:${s.column} ${s.mutator}${s.status === 'NoCoverage' ? ' (no coverage)' : ''}: ${code(oneLine(s.original))} → ${code(oneLine(s.replacement))}`,
 	);
 	return `### ${name}\n\n${rows.join('\n')}\n`;
 }
