@@ -106,13 +106,16 @@ const valid = (c) => c.Killed + c.Timeout + c.Survived + c.NoCoverage;
 const score = (c) => (valid(c) ? `${((100 * detected(c)) / valid(c)).toFixed(1)}%` : 'n/a');
 
 function table(rows) {
-	const header = ['group', 'killed', 'survived', 'timeout', 'no coverage', 'total', 'score', 'not compiled', 'wall time'];
+	const header = ['group', 'killed', 'survived', 'timeout', 'no coverage', 'total', 'score', 'not compiled', 'survivors explained', 'wall time'];
 	const total = Object.fromEntries(STATUSES.map((status) => [status, 0]));
-	const body = rows.map(({ name, counts: c, seconds }) => {
+	let explainedTotal = 0;
+	const body = rows.map(({ name, counts: c, survivors, seconds }) => {
 		for (const status of STATUSES) total[status] += c[status];
-		return [name, c.Killed, c.Survived, c.Timeout, c.NoCoverage, valid(c), score(c), c.CompileError, seconds === undefined ? '' : `${Math.round(seconds / 60)} min`];
+		const explained = survivors.filter((s) => s.why).length;
+		explainedTotal += explained;
+		return [name, c.Killed, c.Survived, c.Timeout, c.NoCoverage, valid(c), score(c), c.CompileError, `${explained} of ${survivors.length}`, seconds === undefined ? '' : `${Math.round(seconds / 60)} min`];
 	});
-	body.push(['**overall**', total.Killed, total.Survived, total.Timeout, total.NoCoverage, valid(total), score(total), total.CompileError, '']);
+	body.push(['**overall**', total.Killed, total.Survived, total.Timeout, total.NoCoverage, valid(total), score(total), total.CompileError, `${explainedTotal} of ${total.Survived + total.NoCoverage}`, '']);
 	const lines = [header, header.map(() => '---'), ...body].map((row) => `| ${row.join(' | ')} |`);
 	return lines.join('\n');
 }
@@ -124,12 +127,45 @@ const code = (text) => {
 	return fence.length > 1 ? `${fence} ${text} ${fence}` : `${fence}${text}${fence}`;
 };
 
+const where = (s) => `${s.file}:${s.line}:${s.column}`;
+const described = (s) => `${s.mutator}${s.status === 'NoCoverage' ? ' (no coverage)' : ''}: ${code(oneLine(s.original))} → ${code(oneLine(s.replacement))}`;
+
+/**
+ * The survivors accepted in stryker/explained.md, one line each: `- file:line:column <as listed> — why`.
+ * A line matches a survivor by file and text; the line number only picks between equal texts, so
+ * an explanation outlives edits elsewhere in the file.
+ */
+function explanations() {
+	const file = join(root, 'stryker', 'explained.md');
+	if (!existsSync(file)) return [];
+	return readFileSync(file, 'utf8')
+		.split('\n')
+		.map((text) => text.match(/^- ([^\s:]+):(\d+):\d+ (.*)$/))
+		.filter(Boolean)
+		.map(([, path, line, rest]) => ({ path, line: Number(line), rest }));
+}
+
+function explain(survivors, accepted) {
+	const unused = [...accepted];
+	const take = (s, sameLine) => {
+		const prefix = `${described(s)} — `;
+		const index = unused.findIndex((a) => a.path === s.file && (!sameLine || a.line === s.line) && a.rest.startsWith(prefix));
+		return index < 0 ? undefined : unused.splice(index, 1)[0].rest.slice(prefix.length);
+	};
+	// Same line first, so a twin whose line moved cannot take another's explanation.
+	const onTheLine = survivors.map((s) => take(s, true));
+	return survivors.map((s, i) => ({ ...s, why: onTheLine[i] ?? take(s, false) }));
+}
+
 function survivorList(name, survivors) {
 	if (!survivors.length) return `### ${name}\n\nNone.\n`;
-	const rows = survivors.map(
-		(s) => `- ${s.file}:${s.line}:${s.column} ${s.mutator}${s.status === 'NoCoverage' ? ' (no coverage)' : ''}: ${code(oneLine(s.original))} → ${code(oneLine(s.replacement))}`,
-	);
-	return `### ${name}\n\n${rows.join('\n')}\n`;
+	const open = survivors.filter((s) => !s.why);
+	const rows = (list, withWhy) => list.map((s) => `- ${where(s)} ${described(s)}${withWhy ? ` — ${s.why}` : ''}`).join('\n');
+	return [
+		`### ${name}\n`,
+		`Not explained (${open.length}):\n\n${open.length ? rows(open, false) : 'None.'}\n`,
+		`Explained in stryker/explained.md (${survivors.length - open.length}):\n\n${rows(survivors.filter((s) => s.why), true) || 'None.'}\n`,
+	].join('\n');
 }
 
 const runs = [];
@@ -161,13 +197,14 @@ for (const name of groups) {
 }
 
 mkdirSync(reportsDir, { recursive: true });
+const accepted = explanations();
 const rows = groups
 	.map((name) => ({ name, summary: summarize(name), seconds: previous[name]?.seconds }))
 	.filter(({ summary }) => summary)
-	.map(({ name, summary, seconds }) => ({ name, counts: summary.counts, survivors: summary.survivors, seconds }));
+	.map(({ name, summary, seconds }) => ({ name, counts: summary.counts, survivors: explain(summary.survivors, accepted), seconds }));
 writeFileSync(join(reportsDir, 'summary.json'), JSON.stringify(previous, null, 2));
 const markdown = [
-	`## Scores\n\n${table(rows)}\n\nscore = (killed + timeout) / total; total = killed + survived + timeout + no coverage; "not compiled": mutants the TypeScript checker rejected (not counted).\n`,
+	`## Scores\n\n${table(rows)}\n\nscore = (killed + timeout) / total; total = killed + survived + timeout + no coverage; "not compiled": mutants the TypeScript checker rejected (not counted); "survivors explained": survived or not covered, with a reason in stryker/explained.md.\n`,
 	`## Surviving mutants\n`,
 	...rows.map(({ name, survivors }) => survivorList(name, survivors)),
 ].join('\n');
