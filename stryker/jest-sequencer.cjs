@@ -37,7 +37,11 @@ class MutateSequencer extends Sequencer {
 		const files = record?.files[mutant];
 		if (!record || record.static.has(mutant) || !files) return sorted;
 		const covering = new Set(files);
-		return sorted.filter((test) => covering.has(test.path));
+		// jest runs the slowest file first (good for parallel workers); a mutant's run stops at its
+		// first failure, so here the file that failed last time comes first (neighbouring mutants
+		// tend to die by the same tests), then the quickest: unit tests before whole workflows.
+		const quickest = (a, b) => Number(this.hasFailed(b)) - Number(this.hasFailed(a)) || (a.duration ?? 0) - (b.duration ?? 0);
+		return sorted.filter((test) => covering.has(test.path)).sort(quickest);
 	}
 }
 
