@@ -7,7 +7,7 @@
  *
  * The ledgers of create.ts live as long as the process: each test uses a key of its own.
  */
-import type { IDataObject, IExecuteFunctions, INode } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INode, NodeOperationError } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
 import { createVideo } from '../../nodes/shared/blipix/create';
@@ -38,6 +38,9 @@ const noAnswer: CreateAnswer = async () => {
 /** What one look at the video list shows, newest first, or that it failed. */
 type Look = BlipixVideo[] | Error;
 
+/** What the item gets: the video, or the error that fails it. */
+type Outcome = { video?: IDataObject; error?: NodeOperationError };
+
 /** One API key's account on the scripted Blipix. */
 class Account {
 	private static count = 0;
@@ -65,17 +68,17 @@ class Account {
 	}
 
 	/** Sends one create answered `answer`; the looks its recovery takes show `looks`, in order. */
-	async create(answer: CreateAnswer, looks: Look[] = [], itemIndex = 0): Promise<{ video?: IDataObject; error?: NodeApiError }> {
+	async create(answer: CreateAnswer, looks: Look[] = [], itemIndex = 0): Promise<Outcome> {
 		this.answers.push(answer);
 		this.looks.push(...looks);
 		return await createVideo(this.ctx, BODY, itemIndex).then(
 			(video) => ({ video }),
-			(error: NodeApiError) => ({ error }),
+			(error: NodeOperationError) => ({ error }),
 		);
 	}
 
 	/** A create whose answer was lost, whose recovery takes exactly the looks given. */
-	async lostCreate(...looks: Look[]): Promise<{ video?: IDataObject; error?: NodeApiError }> {
+	async lostCreate(...looks: Look[]): Promise<Outcome> {
 		const before = this.looksTaken;
 		const outcome = await this.create(noAnswer, looks);
 		expect({ looksTaken: this.looksTaken - before, unused: this.looks.length }).toEqual({ looksTaken: looks.length, unused: 0 });
@@ -107,7 +110,7 @@ const video = (id: string, before = 0, fields: Partial<BlipixVideo> = {}): Blipi
 });
 
 /** What the item gets when the recovery adopts `listed`: the video as listed, its price, and that it was recovered. */
-const adopted = (listed: BlipixVideo) => ({ video: { ...listed, creditsCost: 20, recovered: true } });
+const adopted = (shown: BlipixVideo) => ({ video: { ...shown, creditsCost: 20, recovered: true } });
 const notAdopted = /^Blipix did not confirm this create \(no answer came back\); it was not sent again/;
 const CHECK = ' Check your Blipix account (Video → Get Many) before running this item again.';
 const NOTHING_NEW = `No new video appeared on your Blipix account since it was sent, so it was most likely not created.${CHECK}`;
@@ -136,7 +139,12 @@ describe('a Blipix create that got no answer adopts a video only when it is cert
 		[ID_CAPACITY + 1, 'forgotten: two candidates', { error: expect.objectContaining({ description: listed([video('mine'), video('claimed-1')]) }) }],
 	])('a key remembers the last %i ids its creates claimed; the oldest is %s', async (claims, _, expected) => {
 		const account = new Account();
-		for (let i = 1; i <= claims; i++) await account.create(answeredWith(`claimed-${i}`));
+		// A claim is kept by count, not by age: one create every 11 minutes, each past any recovery's window by the next.
+		for (let i = 1; i <= claims; i++) {
+			now = SENT - (claims + 1 - i) * 11 * MINUTE;
+			await account.create(answeredWith(`claimed-${i}`));
+		}
+		now = SENT;
 		expect(await account.lostCreate([video('mine'), video('claimed-1')])).toEqual(expected);
 	});
 
