@@ -52,6 +52,8 @@ export const GROUPS = {
 			'test/package/editor.test.ts',
 			'test/clipmix/clipmixTrigger.test.ts',
 			'test/paid/responseShapes.test.ts',
+			'test/transport/apiRequest.test.ts',
+			'test/transport/errorBody.test.ts',
 		],
 	},
 	apiTransport: {
