@@ -226,6 +226,7 @@ export const GROUPS = {
 			'test/paid/neverLost.test.ts',
 			'test/security/keys.test.ts',
 			'test/blipix/blipix.node.test.ts',
+			'test/security/credentials.test.ts',
 		],
 	},
 };
