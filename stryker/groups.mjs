@@ -207,6 +207,7 @@ export const GROUPS = {
 			'test/files/binaryModes.test.ts',
 			'test/security/keys.test.ts',
 			'test/paid/neverLost.test.ts',
+			'test/clipmix/idempotency.test.ts',
 		],
 	},
 	credentials: {
