@@ -79,7 +79,7 @@ export class ClipMixApi implements ICredentialType {
 	 * request is sent, with the words above (in the credential test, the HTTP Request node, everywhere).
 	 */
 	async authenticate(credentials: ICredentialDataDecryptedObject, requestOptions: IHttpRequestOptions): Promise<IHttpRequestOptions> {
-		const apiKey = String(credentials.apiKey ?? '').trim();
+		const apiKey = String(credentials.apiKey).trim();
 		if (!apiKey.startsWith('sk_live_') && !apiKey.startsWith('sk_test_')) throw new Error(WRONG_PREFIX);
 		return { ...requestOptions, headers: { ...requestOptions.headers, Authorization: `Bearer ${apiKey}` } };
 	}

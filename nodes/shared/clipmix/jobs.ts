@@ -42,7 +42,7 @@ export function idempotencyKeyFor(ctx: IExecuteFunctions, itemIndex: number, cus
 	const runIndex = ctx.evaluateExpression('{{ $runIndex }}', itemIndex);
 	const parts = [
 		ctx.getInstanceId(),
-		ctx.getWorkflow().id ?? '',
+		ctx.getWorkflow().id, // join writes a missing id (a workflow never saved) as ''
 		ctx.getExecutionId(),
 		ctx.getNode().name,
 		runIndex,
