@@ -54,7 +54,7 @@ describe('webhook event identity', () => {
 		['a text job', { type: 'x', data: 'mus_1' }, { event: 'x', job: {} }],
 		['a list as job', { type: 'x', data: [{ id: 1 }] }, { event: 'x', job: {} }],
 	])('the event type is a string and the job an object, else empty: %s', (_name, payload, expected) => {
-		expect(readEvent(payload as never)).toMatchObject(expected);
+		expect(readEvent(payload as never)).toEqual(expected);
 	});
 
 	it('readEvent has no header parameter left to fall back on', () => {
