@@ -244,8 +244,8 @@ describe('emitOnceStore', () => {
 	it('keys named like Object.prototype members are ordinary keys', () => {
 		const scope = newScope();
 		const data: IDataObject = {};
-		// `__proto__` second: claimed into a saved copy that already exists, not a new one.
-		const keys = ['hasOwnProperty', '__proto__', 'constructor', 'toString'];
+		// `__proto__` last: claimed into a saved copy that already exists, and the last word on it.
+		const keys = ['hasOwnProperty', 'constructor', 'toString', '__proto__'];
 		for (const key of keys) {
 			expect(emitOnceStore(data, scope, options).has(key, T0)).toBe(false);
 			expect(emitOnceStore(data, scope, options).claim(key, T0)).toBe(true);
