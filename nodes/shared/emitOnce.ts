@@ -119,10 +119,11 @@ const scopes = new Map<string, Scope>();
 
 /**
  * The scope of one trigger node: its workflow and the node, by id, so that after a rename the
- * memory carries on (and is written into the renamed node's fresh static data).
+ * memory carries on (and is written into the renamed node's fresh static data). A workflow without
+ * an id (never saved) is `null`, which no workflow id can be.
  */
 export function emitOnceScope(workflowId: string | undefined, node: { id?: string; name: string }): string {
-	return JSON.stringify([workflowId ?? '', node.id ?? node.name]);
+	return JSON.stringify([workflowId ?? null, node.id ?? node.name]);
 }
 
 /** The own value of `key` in a plain object (safe for keys like `__proto__` or `hasOwnProperty`). */
@@ -132,7 +133,8 @@ function own(record: Record<string, number>, key: string): number | undefined {
 
 function isPersisted(value: unknown): value is Persisted {
 	const v = value as Partial<Persisted> | null | undefined;
-	return !!v && typeof v === 'object' && !!v.seen && typeof v.seen === 'object' && !Array.isArray(v.seen);
+	// Static data is JSON: a value that is no object (text, a number, true) has no `seen`.
+	return !!v && !!v.seen && typeof v.seen === 'object' && !Array.isArray(v.seen);
 }
 
 /** A plain object of the map's entries (own properties, whatever the keys are called). */

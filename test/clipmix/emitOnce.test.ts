@@ -3,7 +3,8 @@ import { ObservableObject } from 'n8n-workflow';
 
 import { emitOnceScope, emitOnceStore, forgetProcessMemory } from '../../nodes/shared/emitOnce';
 
-const HOUR = 3_600_000;
+const MIN = 60_000;
+const HOUR = 60 * MIN;
 const T0 = Date.UTC(2026, 11, 1);
 const options = { maxAgeMs: 24 * HOUR, maxEntries: 1000 };
 
@@ -40,10 +41,12 @@ describe('emitOnceStore', () => {
 		expect(overlapping.claim('v', T0)).toBe(true);
 		overlapping.release('v');
 		expect(first.hold('v', T0)).toBe(false);
-		// A hold is memory only: nothing of it is saved.
+		// A hold is memory only: nothing of it is saved, and a restart drops it.
 		const data: IDataObject = {};
 		emitOnceStore(data, scope, options).hold('w', T0);
 		expect(persisted(data).seen).toEqual({});
+		forgetProcessMemory();
+		expect(emitOnceStore(data, scope, options).hold('w', T0)).toBe(true);
 	});
 
 	it('remembers a key until its own time + maxAgeMs, when the caller gives one', () => {
@@ -137,6 +140,77 @@ describe('emitOnceStore', () => {
 		expect(emitOnceStore(load(saved), scope, small).forgottenThrough).toBe(through);
 	});
 
+	it('forgets the keys with the oldest times first, whatever order they came in, and never moves forgottenThrough back', () => {
+		const scope = newScope();
+		const data: IDataObject = {};
+		const small = { maxAgeMs: 24 * HOUR, maxEntries: 10 };
+		const claim = (key: string, minutes: number) => emitOnceStore(data, scope, small).claim(key, T0, T0 + minutes * MIN);
+		for (const m of [5, 3, 9, 0, 7, 1, 8, 2, 6, 4]) claim(`t${m}`, m);
+		// Each new key past 10 forgets the oldest one left.
+		for (let m = 10; m < 15; m++) claim(`t${m}`, m);
+		expect(Object.keys(persisted(data).seen).sort()).toEqual(['t10', 't11', 't12', 't13', 't14', 't5', 't6', 't7', 't8', 't9']);
+		expect(persisted(data).forgottenThrough).toBe(T0 + 4 * MIN);
+		// A key stamped before forgottenThrough (the caller should have refused it) is forgotten first,
+		// and forgottenThrough stays where it was.
+		claim('late', -60); // forgets t5
+		claim('t15', 15); // forgets late
+		expect(persisted(data).seen).not.toHaveProperty('late');
+		expect(persisted(data).forgottenThrough).toBe(T0 + 5 * MIN);
+		expect(emitOnceStore(data, scope, small).forgottenThrough).toBe(T0 + 5 * MIN);
+	});
+
+	it('looks for expired keys at most once per 1/16 of maxAgeMs, not on every claim', () => {
+		const scope = newScope();
+		const data: IDataObject = {};
+		const sixteenHours = { maxAgeMs: 16 * HOUR, maxEntries: 1000 };
+		const claim = (key: string, now: number, at = now) => emitOnceStore(data, scope, sixteenHours).claim(key, now, at);
+		claim('old', T0, T0 - 16 * HOUR + MIN); // expires at T0 + 1 min
+		claim('a', T0 + 30 * MIN);
+		expect(Object.keys(persisted(data).seen).sort()).toEqual(['a', 'old']);
+		expect(emitOnceStore(data, scope, sixteenHours).has('old', T0 + 30 * MIN)).toBe(false);
+		claim('b', T0 + HOUR);
+		expect(Object.keys(persisted(data).seen).sort()).toEqual(['a', 'b']);
+	});
+
+	it('brings a copy it saved up to date by the changes since, while it has them (the last 4096 to 8192), else rebuilds it', () => {
+		const scope = newScope();
+		const many = { maxAgeMs: 24 * HOUR, maxEntries: 100_000 };
+		const live: IDataObject = {};
+		const saved = new Map<number, IDataObject>();
+		for (let change = 1; change < 8192; change++) {
+			emitOnceStore(live, scope, many).claim(`k${change}`, T0);
+			if ([1, 4096, 4097].includes(change)) saved.set(change, load(live));
+		}
+		/** Claims a new key into the copy saved after change `seq`: whether it was patched rather than rebuilt. */
+		const patched = (seq: number, key: string) => {
+			const copy = saved.get(seq)!;
+			const before = persisted(copy).seen;
+			expect(emitOnceStore(copy, scope, many).claim(key, T0)).toBe(true);
+			// Patched or rebuilt, the copy holds every key.
+			expect(Object.keys(persisted(copy).seen)).toHaveLength(emitOnceStore({}, scope, many).size);
+			return persisted(copy).seen === before;
+		};
+		expect(patched(1, 'a')).toBe(true); // change 8192: every change is still known
+		emitOnceStore(live, scope, many).claim('b', T0); // change 8193: only the last 4096 are kept
+		expect(patched(4097, 'c')).toBe(true); // change 8194: the changes since 4097 are all known
+		expect(patched(4096, 'd')).toBe(false); // change 8195: change 4097 is not
+	});
+
+	it.each<[string, number | undefined, string[], number]>([
+		['forgot through an hour ago', T0 - HOUR, ['after', 'new'], T0 - HOUR],
+		['forgot nothing', 0, ['after', 'at', 'before', 'new'], 0],
+		['no forgottenThrough', undefined, ['after', 'at', 'before', 'new'], 0],
+	])('takes in another process\'s fresh keys stamped after its forgottenThrough, and keeps that: %s', (_name, through, keys, kept) => {
+		const F = T0 - HOUR;
+		const seen = { before: F - 1, at: F, after: F + 1, expired: T0 - 25 * HOUR, damaged: 'yesterday' };
+		const data: IDataObject = { emitOnce: { v: 1, seen, writer: 'another process', seq: 7, ...(through === undefined ? {} : { forgottenThrough: through }) } };
+		const store = emitOnceStore(data, newScope(), options);
+		expect(store.claim('new', T0)).toBe(true);
+		expect(Object.keys(persisted(data).seen).sort()).toEqual(keys);
+		expect(persisted(data).forgottenThrough).toBe(kept);
+		expect(store.forgottenThrough).toBe(kept);
+	});
+
 	it('forgets expired keys, so a steady stream keeps static data at one Max Age of keys', () => {
 		const scope = newScope();
 		let saved: IDataObject = {};
@@ -170,13 +244,15 @@ describe('emitOnceStore', () => {
 	it('keys named like Object.prototype members are ordinary keys', () => {
 		const scope = newScope();
 		const data: IDataObject = {};
-		for (const key of ['__proto__', 'hasOwnProperty', 'constructor', 'toString']) {
+		// `__proto__` last: claimed into a saved copy that already exists, and the last word on it.
+		const keys = ['hasOwnProperty', 'constructor', 'toString', '__proto__'];
+		for (const key of keys) {
 			expect(emitOnceStore(data, scope, options).has(key, T0)).toBe(false);
 			expect(emitOnceStore(data, scope, options).claim(key, T0)).toBe(true);
 		}
 		forgetProcessMemory();
 		const reloaded = load(data);
-		for (const key of ['__proto__', 'hasOwnProperty', 'constructor', 'toString']) {
+		for (const key of keys) {
 			expect(emitOnceStore(reloaded, scope, options).claim(key, T0 + 1)).toBe(false);
 		}
 		expect(emitOnceStore(reloaded, scope, options).claim('valueOf', T0 + 1)).toBe(true);
@@ -189,6 +265,16 @@ describe('emitOnceStore', () => {
 			expect(store.claim('k', T0)).toBe(true);
 			expect(persisted(data).seen).toEqual({ k: T0 });
 		}
+	});
+
+	it('a node keeps its memory across a rename (scoped by its id); a node without an id is scoped by its name', () => {
+		const workflow = `wf-${++scopes}`;
+		const claim = (node: { id?: string; name: string }) => emitOnceStore({}, emitOnceScope(workflow, node), options).claim('k', T0);
+		expect(claim({ id: 'n1', name: 'Trigger' })).toBe(true);
+		expect(claim({ id: 'n1', name: 'Renamed' })).toBe(false);
+		expect(claim({ name: 'A' })).toBe(true);
+		expect(claim({ name: 'B' })).toBe(true);
+		expect(claim({ name: 'A' })).toBe(false);
 	});
 
 	it('scopes are separate: two workflows, or two fields of one node', () => {

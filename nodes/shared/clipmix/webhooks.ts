@@ -35,9 +35,9 @@ export interface ClipMixEvent {
 	job: IDataObject;
 }
 
-/** A usable id: a non-empty string or a number. Anything else (an object, `true`) is no id. */
+/** A usable id: a non-empty string or a finite number. Anything else (an object, `true`, Infinity) is no id. */
 function idOf(value: unknown): string | undefined {
-	if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+	if (Number.isFinite(value)) return String(value);
 	return typeof value === 'string' && value.trim() !== '' ? value : undefined;
 }
 
@@ -76,6 +76,14 @@ export const JOB_TIME_FIELDS = ['completed_at', 'completedAt', 'failed_at', 'fai
 const SECONDS_BELOW = 1e11;
 const ISO_WITHOUT_ZONE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/;
 
+/**
+ * A date string as Date.parse should read it: an ISO date-time without a zone is UTC, as APIs mean
+ * it, not the n8n server's local time, so it gets `Z` (and `T` for a space). Anything else is as given.
+ */
+export function withDefaultZone(text: string): string {
+	return ISO_WITHOUT_ZONE.test(text) ? `${text.replace(' ', 'T')}Z` : text;
+}
+
 /** A time as ms epoch, from seconds or ms since the epoch (number or digits) or a date string. */
 export function parseTime(value: unknown): number | undefined {
 	let ms: number;
@@ -83,9 +91,7 @@ export function parseTime(value: unknown): number | undefined {
 		const n = Number(value);
 		ms = n < SECONDS_BELOW ? n * 1000 : n;
 	} else if (typeof value === 'string' && /\d{4}/.test(value)) {
-		const text = value.trim();
-		// An ISO date-time without a zone is UTC, as APIs mean it, not the n8n server's local time.
-		ms = Date.parse(ISO_WITHOUT_ZONE.test(text) ? `${text.replace(' ', 'T')}Z` : text);
+		ms = Date.parse(withDefaultZone(value.trim()));
 	} else {
 		return undefined;
 	}
