@@ -2,14 +2,12 @@
  * The groups `npm run mutate` knows: what each mutates, and which jest test files run against it.
  * See MUTATION.md for how the test files were chosen.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
 /**
- * Every jest file that runs our nodes in the engine, in every group: Stryker's perTest coverage then
- * runs, per mutant, only the tests that cover it, so a file that covers nothing in a group costs only
- * its share of that group's initial run, and a new test file is never left out. Left out: the
- * simulator's own tests, the engine's self-test and the host-API probe (it runs built code in child
- * processes, where no mutant is active): none of them loads a mutated module in the jest process.
+ * The jest files that run our nodes in the engine. Left out: the simulator's own tests, the engine's
+ * self-test and the host-API probe (it runs built code in child processes, where no mutant is
+ * active): none of them loads a mutated module in the jest process.
  */
 const NOT_OUR_CODE = [/^test\/simulator\//, /^test\/engine\/engine\.test\.ts$/, /^test\/compat\//];
 const ENGINE_TESTS = readdirSync(new URL('../test', import.meta.url), { recursive: true })
@@ -51,52 +49,42 @@ export const GROUPS = {
 	transport: {
 		about: 'transport: requests, retries, pacing hand-off, reading error bodies',
 		mutate: ['nodes/shared/transport/apiRequest.ts', 'nodes/shared/transport/errorBody.ts'],
-		tests: ENGINE_TESTS,
 	},
 	apiTransport: {
 		about: 'each API on the transport: credentials, base URL, its errors in words',
 		mutate: ['nodes/shared/blipix/transport.ts', 'nodes/shared/clipmix/transport.ts'],
-		tests: ENGINE_TESTS,
 	},
 	pacing: {
 		about: 'pacing: the request budget per API key (rate limits, shared keys)',
 		mutate: ['nodes/shared/transport/requestBudget.ts'],
-		tests: ENGINE_TESTS,
 	},
 	downloads: {
 		about: 'downloads: streamed into binary data, size limits, redirects, credentials kept to the API',
 		mutate: ['nodes/shared/download.ts'],
-		tests: ENGINE_TESTS,
 	},
 	urlPolicy: {
 		about: 'the URL policy: which addresses a download may reach',
 		mutate: ['nodes/shared/urlPolicy.ts'],
-		tests: ENGINE_TESTS,
 	},
 	emitOnce: {
 		about: 'the emit-once store',
 		mutate: ['nodes/shared/emitOnce.ts'],
-		tests: ENGINE_TESTS,
 	},
 	webhooks: {
 		about: "the ClipMix Trigger's webhook checks",
 		mutate: ['nodes/shared/clipmix/webhooks.ts'],
-		tests: ENGINE_TESTS,
 	},
 	create: {
 		about: 'Blipix create and recovery of a create that got no answer',
 		mutate: ['nodes/shared/blipix/create.ts'],
-		tests: ENGINE_TESTS,
 	},
 	waiting: {
 		about: 'waiting: the job wait and the poller',
 		mutate: ['nodes/shared/jobWait.ts', 'nodes/shared/poller.ts'],
-		tests: ENGINE_TESTS,
 	},
 	videoEvents: {
 		about: "the Blipix Trigger's video events (cursor)",
 		mutate: ['nodes/BlipixTrigger/videoEvents.ts'],
-		tests: ENGINE_TESTS,
 	},
 	idempotency: {
 		about: 'the ClipMix Idempotency-Key: derived per item, sent with the create, shared keys refused',
@@ -108,7 +96,6 @@ export const GROUPS = {
 			block('nodes/ClipMix/actions/serviceResource.ts', 'async prepare('),
 			block('nodes/ClipMix/actions/serviceResource.ts', 'async execute(this: IExecuteFunctions, itemIndex: number, clashing'),
 		],
-		tests: ENGINE_TESTS,
 	},
 	credentials: {
 		about: "the credentials' authenticate (Bearer header; ClipMix refuses a key without its prefix)",
@@ -117,6 +104,32 @@ export const GROUPS = {
 			statement('credentials/ClipMixApi.credentials.ts', 'const WRONG_PREFIX ='),
 			block('credentials/ClipMixApi.credentials.ts', 'async authenticate('),
 		],
-		tests: ENGINE_TESTS,
 	},
 };
+
+/**
+ * The test files a group's run loads: every engine test file, except those the group's last run
+ * (its committed incremental file) showed to cover none of its mutants and that have not changed
+ * since. Stryker's perTest coverage then runs, per mutant, only the tests that cover it; skipping the
+ * files that cover nothing only shortens the initial test run. A new or edited test file is always
+ * loaded, so no test is left out because the list went stale. (A static mutant, in code run when the
+ * module loads, runs against every loaded file: a skipped file ran none of the module's functions
+ * and killed none of its static mutants last time.)
+ */
+function testsFor(name) {
+	const file = new URL(`incremental/${name}.json`, import.meta.url);
+	if (!existsSync(file)) return ENGINE_TESTS;
+	const last = JSON.parse(readFileSync(file, 'utf8'));
+	const fileOfTest = new Map();
+	for (const [path, { tests }] of Object.entries(last.testFiles ?? {})) for (const test of tests) fileOfTest.set(test.id, path);
+	const covering = new Set();
+	for (const { mutants } of Object.values(last.files)) {
+		for (const mutant of mutants) {
+			for (const id of [...(mutant.coveredBy ?? []), ...(mutant.killedBy ?? [])]) covering.add(fileOfTest.get(id));
+		}
+	}
+	const unchanged = (path) => last.testFiles?.[path]?.source === readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
+	return ENGINE_TESTS.filter((path) => covering.has(path) || !unchanged(path));
+}
+
+for (const [name, group] of Object.entries(GROUPS)) group.tests = testsFor(name);
