@@ -145,8 +145,7 @@ function explanations() {
 		.map(([, path, line, rest]) => ({ path, line: Number(line), rest }));
 }
 
-function explain(survivors, accepted) {
-	const unused = [...accepted];
+function explain(survivors, accepted, unused = [...accepted]) {
 	const take = (s, sameLine) => {
 		const prefix = `${described(s)} — `;
 		const index = unused.findIndex((a) => a.path === s.file && (!sameLine || a.line === s.line) && a.rest.startsWith(prefix));
@@ -198,10 +197,14 @@ for (const name of groups) {
 
 mkdirSync(reportsDir, { recursive: true });
 const accepted = explanations();
+const unmatched = [...accepted];
 const rows = groups
 	.map((name) => ({ name, summary: summarize(name), seconds: previous[name]?.seconds }))
 	.filter(({ summary }) => summary)
-	.map(({ name, summary, seconds }) => ({ name, counts: summary.counts, survivors: explain(summary.survivors, accepted), seconds }));
+	.map(({ name, summary, seconds }) => ({ name, counts: summary.counts, survivors: explain(summary.survivors, accepted, unmatched), seconds }));
+// An explanation whose mutant is gone (killed since, or its code changed) should go too.
+const summarized = new Set(rows.flatMap(({ name }) => summarize(name).files));
+const stale = unmatched.filter((a) => summarized.has(a.path));
 writeFileSync(join(reportsDir, 'summary.json'), JSON.stringify(previous, null, 2));
 const markdown = [
 	`## Scores\n\n${table(rows)}\n\nscore = (killed + timeout) / total; total = killed + survived + timeout + no coverage; "not compiled": mutants the TypeScript checker rejected (not counted); "survivors explained": survived or not covered, with a reason in stryker/explained.md.\n`,
@@ -210,4 +213,5 @@ const markdown = [
 ].join('\n');
 writeFileSync(join(reportsDir, 'summary.md'), markdown);
 console.log(`\n${table(rows)}\n\nSurvivors per group: reports/mutation/summary.md; reports: reports/mutation/<group>.html`);
+if (stale.length) console.log(`\nLines of stryker/explained.md that match no survivor any more (remove them):\n${stale.map((a) => `- ${a.path}:${a.line} ${a.rest.slice(0, 100)}`).join('\n')}`);
 if (runs.length < groups.length && !flags.has('--summary')) console.log(`Ran: ${runs.join(', ') || 'none'}`);
