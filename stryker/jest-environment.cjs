@@ -27,6 +27,8 @@ const COVERAGE_FILE = '.stryker-mutate-coverage.json';
 let run = { mutant: undefined, failed: false };
 /** Initial run: mutant id -> test files whose tests cover it. */
 const filesByMutant = new Map();
+/** Mutants Stryker counted as static in any file of the initial run. */
+const staticMutants = new Set();
 
 /** A test's id as Stryker's jest runner names it (and as jest matches --testNamePattern). */
 function fullName(test) {
@@ -55,13 +57,16 @@ class MutateEnvironment extends TestEnvironment {
 		this.recordCoverage = () => {
 			const coverage = stryker()?.mutantCoverage;
 			if (mutant !== undefined || !coverage) return;
-			for (const name of namesInFile) {
-				for (const id of Object.keys(coverage.perTest[name] ?? {})) {
-					filesByMutant.set(id, [...new Set([...(filesByMutant.get(id) ?? []), testPath])]);
-				}
+			// Code run while this file loaded (a module's constants) is static: it counts for this file
+			// too, or a static mutant would not be run against the file that imports its module.
+			const hits = [...namesInFile].flatMap((name) => Object.keys(coverage.perTest[name] ?? {}));
+			for (const id of Object.keys(coverage.static ?? {})) staticMutants.add(id);
+			for (const id of [...hits, ...Object.keys(coverage.static ?? {})]) {
+				filesByMutant.set(id, [...new Set([...(filesByMutant.get(id) ?? []), testPath])]);
 			}
 			const file = join(rootDir, COVERAGE_FILE);
-			const data = { static: Object.keys(coverage.static ?? {}), files: Object.fromEntries(filesByMutant) };
+			// Every file's static mutants, not only the last file's.
+			const data = { static: [...staticMutants], files: Object.fromEntries(filesByMutant) };
 			writeFileSync(`${file}.tmp`, JSON.stringify(data));
 			renameSync(`${file}.tmp`, file);
 		};
