@@ -29,12 +29,12 @@ interface Answer {
 	chunks?: Buffer[];
 	/** The body stays open after its chunks: a stalled or never-ending server. */
 	open?: boolean;
-	/** Where DNS led the connection. */
-	remoteAddress?: string;
+	/** Where DNS led the connection; null for a body without its socket (n8n's decompressing stream). */
+	remoteAddress?: string | null;
 }
 type Reply = Answer | Error | string | 'silent';
 
-type Body = PassThrough & { socket: { remoteAddress: string } };
+type Body = PassThrough & { socket?: { remoteAddress: string } };
 
 /** How the store reads the downloaded stream; the default reads it to the end at once. */
 type Store = (stream: Readable) => Promise<Buffer>;
@@ -56,7 +56,7 @@ function fakeContext(replies: Record<string, Reply>, options: { signal?: AbortSi
 			return await new Promise((_, reject) => options.signal?.addEventListener('abort', () => reject(new Error('aborted'))));
 		}
 		if (reply instanceof Error || typeof reply === 'string') throw reply;
-		const body = Object.assign(new PassThrough(), { socket: { remoteAddress: reply.remoteAddress ?? '203.0.113.7' } });
+		const body = Object.assign(new PassThrough(), reply.remoteAddress === null ? {} : { socket: { remoteAddress: reply.remoteAddress ?? '203.0.113.7' } });
 		for (const chunk of reply.chunks ?? []) body.write(chunk);
 		if (!reply.open) body.end();
 		bodies.push(body);
@@ -72,7 +72,7 @@ function fakeContext(replies: Record<string, Reply>, options: { signal?: AbortSi
 			prepareBinaryData: async (stream: Readable, fileName: string, mimeType?: string): Promise<IBinaryData> => {
 				const data = await (options.store ?? readAll)(stream);
 				stored.push(data);
-				return { data: data.toString('base64'), fileName, mimeType };
+				return { data: data.toString('base64'), fileName, mimeType } as IBinaryData;
 			},
 		},
 	} as unknown as DownloadContext;
@@ -107,7 +107,7 @@ function expectAllClosed(fake: Fake) {
 }
 
 /** The download failed with `message`, for item 2, after closing every body and saving nothing. */
-function expectRefused(outcome: Awaited<ReturnType<typeof downloadOf>>, message: string, description?: string) {
+function expectRefused(outcome: { binary?: IBinaryData; error?: NodeApiError | NodeOperationError; fake: Fake }, message: string, description?: string) {
 	expect(outcome.binary).toBeUndefined();
 	expect(outcome.error?.message).toBe(message);
 	expect(outcome.error?.description ?? undefined).toBe(description);
@@ -254,8 +254,11 @@ describe('a download', () => {
 		expect(outcome.fake.requests).toHaveLength(1);
 	});
 
-	it('takes a file from a private address DNS led to (a proxy n8n goes through)', async () => {
-		expect((await downloadOf({ chunks: [bytes(10)], remoteAddress: '10.0.0.7' })).binary?.fileName).toBe('Clip.mp4');
+	it.each([
+		['from a private address DNS led to (a proxy n8n goes through)', '10.0.0.7'],
+		['n8n hands over without its socket (a compressed answer)', null],
+	])('takes a file %s', async (_, remoteAddress) => {
+		expect((await downloadOf({ chunks: [bytes(10)], remoteAddress })).binary?.fileName).toBe('Clip.mp4');
 	});
 
 	const accepted: Array<[FileKind, string]> = [
@@ -337,6 +340,17 @@ describe('a download', () => {
 		expectRefused(outcome, 'Download of Clip.mp4 stopped after 1001 bytes: it passed the Max File Size of 1000 bytes', NOTHING_SAVED);
 	});
 
+	it('hands the store not one byte past Max File Size', async () => {
+		let received = 0;
+		const store: Store = async (stream) => {
+			for await (const chunk of stream) received += (chunk as Buffer).length;
+			return Buffer.alloc(0);
+		};
+		const fake = fakeContext({ [FILE]: { chunks: [bytes(1001)] } }, { store });
+		expectRefused({ ...(await attempt(fake, { maxBytes: 1000 })), fake }, 'Download of Clip.mp4 stopped after 1001 bytes: it passed the Max File Size of 1000 bytes', NOTHING_SAVED);
+		expect(received).toBe(0);
+	});
+
 	it.each([
 		['a network error, with its code', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), 'socket hang up (ECONNRESET)'],
 		['a network error that names its code', Object.assign(new Error('connect ECONNREFUSED 203.0.113.7:443'), { code: 'ECONNREFUSED' }), 'connect ECONNREFUSED 203.0.113.7:443'],
@@ -349,6 +363,8 @@ describe('a download', () => {
 		expect(outcome.error).toBeInstanceOf(NodeApiError);
 		expect(JSON.stringify(outcome.error)).not.toContain(KEY);
 		expect(JSON.stringify(outcome.error)).toContain(cause);
+		// n8n lists an error's messages with it: the cause is among them.
+		expect(outcome.error?.messages).toContain(cause);
 	});
 
 	it('reports a network error from the Blipix Trigger, which has no cancel signal, as a network error', async () => {
@@ -389,6 +405,25 @@ describe('a download', () => {
 		};
 		const fake = fakeContext({ [FILE]: { chunks: [bytes(500)], open: true } }, { store });
 		expectRefused({ ...(await attempt(fake)), fake }, 'Download of Clip.mp4 stopped after 500 bytes: disk full', NOTHING_SAVED);
+	});
+
+	it('ends as canceled when the execution is canceled while a failed download winds down', async () => {
+		const controller = new AbortController();
+		let windDown = () => {};
+		const store: Store = async (stream) => {
+			try {
+				return await readAll(stream);
+			} catch (error) {
+				controller.abort();
+				await new Promise<void>((resolve) => (windDown = resolve));
+				throw error;
+			}
+		};
+		const fake = fakeContext({ [FILE]: { chunks: [bytes(1001)] } }, { signal: controller.signal, store });
+		const outcome = attempt(fake, { maxBytes: 1000 });
+		await new Promise(setImmediate);
+		windDown();
+		expectRefused({ ...(await outcome), fake }, 'Download of Clip.mp4 stopped after 1001 bytes: the execution was canceled');
 	});
 
 	it.each([
