@@ -358,6 +358,12 @@ describe('a download', () => {
 		expect(received).toBe(0);
 	});
 
+	it('says why it stopped in its own words, whatever error the store reports for it', async () => {
+		const store: Store = async (stream) => await readAll(stream).catch(() => Promise.reject(new Error('the upload was aborted')));
+		const fake = fakeContext({ [FILE]: { chunks: [bytes(1001)] } }, { store });
+		expectRefused({ ...(await attempt(fake, { maxBytes: 1000 })), fake }, 'Download of Clip.mp4 stopped after 1001 bytes: it passed the Max File Size of 1000 bytes', NOTHING_SAVED);
+	});
+
 	it.each([
 		['a network error, with its code', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), 'socket hang up (ECONNRESET)'],
 		['a network error that names its code', Object.assign(new Error('connect ECONNREFUSED 203.0.113.7:443'), { code: 'ECONNREFUSED' }), 'connect ECONNREFUSED 203.0.113.7:443'],
