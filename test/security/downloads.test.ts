@@ -122,6 +122,24 @@ describe('downloads of URLs from an API answer', () => {
 		expect(other.seen).toEqual([{ path: '/ok.mp4', authorization: undefined }]);
 	});
 
+	it('refuse a redirect to a metadata address before following it', async () => {
+		const redirecting = await startFileServer(() => 'http://169.254.169.254/latest');
+		try {
+			const { error } = await download(`${redirecting.url}/elsewhere`);
+			expect(error?.message).toBe('Not downloading http://169.254.169.254/latest/ok.mp4: 169.254.169.254 is a cloud metadata address');
+			expect(redirecting.seen.map((s) => s.path)).toEqual(['/elsewhere']);
+			expect(connections.attempts).toEqual([]);
+		} finally {
+			await redirecting.close();
+		}
+	});
+
+	it('report an HTTP error answer as one, not save it', async () => {
+		const { error } = await download(`${api.url}/missing.mp4`);
+		expect(error?.message).toBe(`The file server answered HTTP 404 for ${api.url}/missing.mp4`);
+		expect(error?.description).toMatch(/link may have expired/);
+	});
+
 	it('stop a redirect loop after 5 redirects', async () => {
 		const { error } = await download(`${api.url}/loop`);
 		expect(error?.message).toMatch(/redirected more than 5 times/);
