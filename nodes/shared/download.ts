@@ -224,6 +224,12 @@ function watchTransfer(body: FileStream, maxBytes: number, signal: AbortSignal |
 			yield next.value;
 		}
 	}) as unknown as FileStream;
+	// `compose` joins its inner streams only at the first read. Until then, a body closed by a cancel
+	// (ours or axios's) or after the store failed makes an inner stream emit an error nobody can
+	// listen for, which Node raises as an uncaught exception: n8n's whole process. A read of zero
+	// bytes joins them at once; no data moves until the store reads, and a late reader still gets
+	// the error.
+	stream.read(0);
 
 	const watchdog = async () => {
 		while (!done.signal.aborted) {

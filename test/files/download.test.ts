@@ -420,6 +420,32 @@ describe('a download', () => {
 		expectRefused({ ...(await attempt(fake)), fake }, 'Download of Clip.mp4 stopped after 500 bytes: disk full', NOTHING_SAVED);
 	});
 
+	// Node raises an 'error' nobody listens for as an uncaught exception: in n8n, the whole process.
+	it.each([
+		['the store fails before it reads a byte', undefined],
+		['the execution is canceled before the store reads a byte', new AbortController()],
+	])('raises nothing uncaught when %s', async (_, controller) => {
+		const uncaught = jest.fn();
+		process.prependListener('uncaughtException', uncaught);
+		try {
+			// A cancel arrives as an event of its own, a turn after the store was handed the stream.
+			const store: Store = async () => {
+				await new Promise(setImmediate);
+				controller?.abort();
+				await new Promise(setImmediate);
+				throw new Error('the store is not available');
+			};
+			const fake = fakeContext({ [FILE]: { chunks: [bytes(500)], open: true } }, { signal: controller?.signal, store });
+			const outcome = await attempt(fake);
+			await new Promise(setImmediate);
+			expect(outcome.error?.message).toMatch(/^Download of Clip\.mp4 stopped after \d+ bytes: (the store is not available|the execution was canceled)$/);
+			expectAllClosed(fake);
+			expect(uncaught).not.toHaveBeenCalled();
+		} finally {
+			process.removeListener('uncaughtException', uncaught);
+		}
+	});
+
 	it('ends as canceled when the execution is canceled while a failed download winds down', async () => {
 		const controller = new AbortController();
 		let windDown = () => {};
