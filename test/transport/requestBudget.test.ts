@@ -115,12 +115,12 @@ describe('RequestBudget alone on its key', () => {
 		const first = await inFlight(budget);
 		const second = await inFlight(budget);
 		expect([first.sentAt, second.sentAt]).toEqual([0, 30_000]);
-		apiNow = 40_000;
+		apiNow = 90_000;
 		second.answer();
-		apiNow = 50_000;
+		apiNow = 100_000;
 		first.answer();
-		// Room again once the earlier answer (40 s) has left the window; as sent (0 s, 30 s) it would be at 60 s.
-		expect(await send(budget)).toBe(40_000 + WINDOW);
+		// Room again once the earlier answer (90 s) has left the window; as sent (0 s, 30 s) it would be at 100 s.
+		expect(await send(budget)).toBe(90_000 + WINDOW);
 	});
 
 	it('an answer that arrives after its request left the window changes nothing', async () => {
@@ -144,6 +144,16 @@ describe('RequestBudget alone on its key', () => {
 		budget.observe(60, remaining);
 		expect(await send(budget)).toBe(nextAt);
 		expect(budget.share).toBe(60);
+	});
+
+	it('after a 429 waits one slot only once: a lower limit learned afterwards does not stretch that wait', async () => {
+		const budget = new RequestBudget(60, WINDOW);
+		await send(budget, { remaining: 59 });
+		apiNow = 500;
+		budget.refused();
+		expect(await send(budget, { outcome: 'refused', limit: 1 })).toBe(1500);
+		// Room again when its request at 0 s leaves the window; the refusal at 0.5 s, long served, does not count again.
+		expect(await send(budget)).toBe(WINDOW);
 	});
 
 	it.each([1, 10_000])('believes an X-RateLimit-Limit of %d', (limit) => {
@@ -247,12 +257,33 @@ describe('RequestBudget with neighbours on its key', () => {
 		await send(budget, { remaining: 30 });
 		apiNow = 30_000;
 		await send(budget, { remaining: 30 });
+		apiNow = 59_000;
+		const last = await inFlight(budget);
 		apiNow = WINDOW;
-		await send(budget, exhausted);
+		last.answer(exhausted.outcome);
 		if (exhausted.outcome === 'refused') budget.refused();
+		else budget.observe(60, exhausted.remaining);
 		// The reading at 0 s has just left the window; the key has room once the one at 30 s has too.
 		expect(await send(budget)).toBe(30_000 + WINDOW);
 		expect(budget.share).toBe(30);
+	});
+
+	it('with neighbours seen but no reading of the key in the last window, a 429 waits one slot', async () => {
+		const budget = new RequestBudget(60, WINDOW);
+		budget.observe(60, 50);
+		apiNow = 2 * WINDOW;
+		budget.refused();
+		expect(budget.share).toBe(30);
+		expect(await send(budget)).toBe(2 * WINDOW + 1000);
+	});
+
+	it.each([
+		[60, 60],
+		[50, 11],
+	])('on a higher X-RateLimit-Limit, takes it all at once alone, grows towards it with neighbours: Remaining %d, share %d', (remaining, share) => {
+		const budget = new RequestBudget(10, WINDOW);
+		budget.observe(60, remaining);
+		expect(budget.share).toBe(share);
 	});
 
 	it('after a 429, an answer showing room again ends the wait, and requests are spaced by the smaller share', async () => {
