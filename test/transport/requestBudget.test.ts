@@ -215,13 +215,15 @@ describe('RequestBudget with neighbours on its key', () => {
 		expect(budget.share).toBeCloseTo(share, 9);
 	});
 
-	it.each([
-		[12, 30],
-		[13, 60],
-	])('counts the key as nearly full when no more than a fifth of the limit is left: Remaining %d, share %d', (remaining, share) => {
-		const budget = new RequestBudget(60, WINDOW);
+	it.each<[string, number, number, number]>([
+		['no more than a fifth of the limit left is nearly full: half', 60, 12, 30],
+		['more than a fifth left is not', 60, 13, 60],
+		['a higher X-RateLimit-Limit alone is taken all at once', 10, 60, 60],
+		['a higher X-RateLimit-Limit with neighbours is grown towards, by a sixtieth', 10, 50, 11],
+	])('one reading of a 60-limit key: %s (share of %d, Remaining %d → %d)', (_, share, remaining, after) => {
+		const budget = new RequestBudget(share, WINDOW);
 		budget.observe(60, remaining);
-		expect(budget.share).toBe(share);
+		expect(budget.share).toBe(after);
 	});
 
 	it('shrinks at most once every tenth of a window, and never below one request a window', () => {
@@ -275,15 +277,6 @@ describe('RequestBudget with neighbours on its key', () => {
 		budget.refused();
 		expect(budget.share).toBe(30);
 		expect(await send(budget)).toBe(2 * WINDOW + 1000);
-	});
-
-	it.each([
-		[60, 60],
-		[50, 11],
-	])('on a higher X-RateLimit-Limit, takes it all at once alone, grows towards it with neighbours: Remaining %d, share %d', (remaining, share) => {
-		const budget = new RequestBudget(10, WINDOW);
-		budget.observe(60, remaining);
-		expect(budget.share).toBe(share);
 	});
 
 	it('after a 429, an answer showing room again ends the wait, and requests are spaced by the smaller share', async () => {
