@@ -86,18 +86,21 @@ export class RequestBudget {
 
 	/** Waits for a free slot and takes it. Returns a function that says how the request ended. */
 	async acquire(signal?: AbortSignal): Promise<(outcome?: RequestOutcome) => void> {
-		let slot = -1;
 		// A chain, so concurrent callers take slots one at a time and never both see the last one free.
 		const turn = this.queue.then(async () => {
 			await this.waitForSlot(signal);
-			slot = clock.now();
-			this.inWindow.push(slot);
-			this.nextAt = slot + this.windowMs / this.share;
+			const taken = clock.now();
+			this.inWindow.push(taken);
+			this.nextAt = taken + this.windowMs / this.share;
+			return taken;
 		});
-		this.queue = turn.catch(() => undefined);
-		await turn;
+		this.queue = turn.then(
+			() => undefined,
+			() => undefined,
+		);
+		const slot = await turn;
 
-		return (outcome = 'answered') => {
+		return (outcome?: RequestOutcome) => {
 			const index = this.inWindow.indexOf(slot);
 			if (index === -1) return;
 			if (outcome === 'refused') this.inWindow.splice(index, 1);
@@ -171,8 +174,8 @@ export class RequestBudget {
 	}
 
 	private forgetBefore(time: number): void {
-		while (this.inWindow.length > 0 && this.inWindow[0] <= time) this.inWindow.shift();
-		while (this.neighbours.length > 0 && this.neighbours[0][0] <= time) this.neighbours.shift();
+		dropUntil(this.inWindow, (at) => at, time);
+		dropUntil(this.neighbours, ([at]) => at, time);
 	}
 
 	private async waitForSlot(signal?: AbortSignal): Promise<void> {
@@ -186,13 +189,18 @@ export class RequestBudget {
 				readyAt = Math.max(readyAt, this.exhaustedAt + this.windowMs / this.limit, this.pauseUntil ?? -Infinity);
 			}
 			if (readyAt <= now) {
+				// The wait is served. (pauseUntil counts only while exhaustedAt is set, and exhausted() sets both.)
 				this.exhaustedAt = undefined;
-				this.pauseUntil = undefined;
 				return;
 			}
 			await clock.sleep(readyAt - now, signal);
 		}
 	}
+}
+
+/** Drops the entries at the start of `list` (in time order) whose time is no later than `time`. */
+function dropUntil<T>(list: T[], timeOf: (entry: T) => number, time: number): void {
+	while (list.length > 0 && timeOf(list[0]) <= time) list.shift();
 }
 
 const budgets = new Map<string, { budget: RequestBudget; usedAt: number }>();
