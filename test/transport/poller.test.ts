@@ -143,13 +143,21 @@ describe('waitForJobs', () => {
 		expect(asked).toEqual([]);
 	});
 
-	it('stops with WaitCancelledError when cancelled during a cycle, even one that finished every job, and reports no progress after', async () => {
+	it.each([
+		['during a cycle, even one that finished every job', 'refresh'],
+		['between cycles, while it sleeps', 'onCycle'],
+	])('stops with WaitCancelledError when cancelled %s, and reports or starts no further cycle', async (_when, abortIn) => {
 		const controller = new AbortController();
 		const progress: PollProgress[] = [];
-		const { source } = scripted([{ jobs: [job('a', 'pending')] }, { jobs: [job('a', 'ready')], during: () => controller.abort() }]);
-		const waiting = waitForJobs(['a'], source, { pollIntervalMs: 20_000, maxWaitMs: 60_000, signal: controller.signal, onCycle: (each) => progress.push(each) });
+		const { source, asked } = scripted([{ jobs: [job('a', 'pending')] }, { jobs: [job('a', 'ready')], during: () => abortIn === 'refresh' && controller.abort() }]);
+		const onCycle = (each: PollProgress) => {
+			progress.push(each);
+			if (abortIn === 'onCycle') controller.abort();
+		};
+		const waiting = waitForJobs(['a'], source, { pollIntervalMs: 20_000, maxWaitMs: 60_000, signal: controller.signal, onCycle });
 		await expect(waiting).rejects.toBeInstanceOf(WaitCancelledError);
 		expect(progress).toHaveLength(1);
+		expect(asked).toHaveLength(abortIn === 'refresh' ? 2 : 1);
 	});
 });
 
