@@ -202,8 +202,10 @@ describe('watched videos', () => {
 		publish(rendering, rendering.slice(0, 1));
 		mockApi.now += 10 * SECOND;
 		expect(await lookedUp(poll)).toEqual(['v1', 'v2', 'v3', 'v4', 'v5']);
+		// v0 was checked in the list, as recently as the five looked up.
+		publish(rendering, []);
 		mockApi.now += 10 * SECOND;
-		expect(await lookedUp(poll)).toEqual(['v6', 'v1', 'v2', 'v3', 'v4']);
+		expect(await lookedUp(poll)).toEqual(['v6', 'v0', 'v1', 'v2', 'v3']);
 	});
 
 	it('emits a watched video found finished by its lookup, with the lookup as its details', async () => {
@@ -233,17 +235,32 @@ describe('watched videos', () => {
 		expect(await lookedUp(poll)).toEqual([]);
 	});
 
-	it('stops looking up a watched video that an overlapping poll emitted', async () => {
+	it.each([
+		['finds it finished in the list', true],
+		['looks it up', false],
+	])('stops watching a video that an overlapping poll emitted, when it %s', async (_how, listed) => {
 		const { poll, staticData } = trigger();
 		publish([video('both', T0 - HOUR, 'rendering')]);
 		await poll();
 		const loadedByTheOverlappingPoll = structuredClone(staticData);
-		publish([video('both', T0 - HOUR, 'ready')]);
+		const finished = [video('both', T0 - HOUR, 'ready')];
+		publish(finished);
 		expect((await poll()).map((item) => item.json.id)).toEqual(['both']);
-		publish([video('both', T0 - HOUR, 'ready')], []);
 		const overlapping = async () => await poll({}, loadedByTheOverlappingPoll);
-		expect(await lookedUp(overlapping)).toEqual(['both']);
+		publish(finished, listed ? finished : []);
+		expect(await lookedUp(overlapping)).toEqual(listed ? [] : ['both']);
+		expect(mockApi.downloads).toEqual([]);
+		publish(finished, []);
 		expect(await lookedUp(overlapping)).toEqual([]);
+	});
+
+	it('builds and emits each video once when polls overlap', async () => {
+		const { poll } = trigger({ downloadVideo: true });
+		await poll();
+		publish([video('a', T0 + 1, 'ready'), video('b', T0 + 2, 'failed')]);
+		const [first, second] = await Promise.all([poll(), poll()]);
+		expect([...first, ...second].map((item) => item.json.id).sort()).toEqual(['a', 'b']);
+		expect(mockApi.downloads).toEqual(['video a']);
 	});
 
 	it('forgets a video still unfinished a week after it was created', async () => {
@@ -296,13 +313,15 @@ describe('events and filters', () => {
 
 	it('leaves out a video once for good: a later change of the events does not bring it back, and it is not watched', async () => {
 		const { ids, poll } = trigger({ events: ['video.ready'] });
-		publish([video('failing', T0 - HOUR, 'rendering')]);
 		await ids();
-		publish([video('failing', T0 - HOUR, 'failed')]);
+		publish([video('failing', T0 + 1, 'rendering')]);
+		await ids();
+		const failed = [video('failing', T0 + 1, 'failed')];
+		publish(failed);
 		expect(await ids()).toEqual([]);
-		publish([video('failing', T0 - HOUR, 'failed')], []);
+		publish(failed, []);
 		expect(await lookedUp(poll)).toEqual([]);
-		publish([video('failing', T0 - HOUR, 'failed')]);
+		publish(failed);
 		expect(await ids({ events: ['video.ready', 'video.failed'] })).toEqual([]);
 	});
 });
@@ -312,9 +331,9 @@ describe('the items', () => {
 	it.each([
 		['no details, no files', {}, [], undefined, undefined],
 		['details', { fetchDetails: true }, FINISHED, undefined, undefined],
-		['the video file', { downloadVideo: true }, [], ['data'], ['data']],
-		['the thumbnail', { downloadThumbnail: true }, [], ['thumbnail'], undefined],
-		['both files', { downloadVideo: true, downloadThumbnail: true }, [], ['data', 'thumbnail'], ['data']],
+		['the video file', { downloadVideo: true }, [], ['data: video'], ['data: video']],
+		['the thumbnail', { downloadThumbnail: true }, [], ['thumbnail: thumbnail'], undefined],
+		['both files', { downloadVideo: true, downloadThumbnail: true }, [], ['data: video', 'thumbnail: thumbnail'], ['data: video']],
 	] as Array<[string, Partial<TriggerSettings>, string[], string[] | undefined, string[] | undefined]>)(
 		'carry the video, its event, when it was detected, and %s as asked (files of ready videos only)',
 		async (_name, options, detailed, files, filesWithoutThumbnail) => {
@@ -330,7 +349,8 @@ describe('the items', () => {
 			expect(byId.failed.json).toMatchObject({ event: 'video.failed', detectedAt });
 			expect(items.filter((item) => item.json.script).map((item) => item.json.id)).toEqual(detailed);
 			expect(mockApi.lookups).toEqual(detailed);
-			const fields = (id: string) => byId[id].binary && Object.keys(byId[id].binary);
+			// Each binary field and which of the video's files it holds.
+			const fields = (id: string) => byId[id].binary && Object.entries(byId[id].binary).map(([field, file]) => `${field}: ${file.fileName?.replace(`${id}.`, '')}`);
 			expect([fields('ready'), fields('failed'), fields('no thumbnail')]).toEqual([files, undefined, filesWithoutThumbnail]);
 		},
 	);
