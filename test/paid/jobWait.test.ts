@@ -3,7 +3,7 @@ import { NodeApiError } from 'n8n-workflow';
 
 import { WaitCancelledError, clock } from '../../nodes/shared/clock';
 import type { JobWaitOptions, ReadyItems, WaitEntry, WaitPlan } from '../../nodes/shared/jobWait';
-import { fetchEachJob, mapLimit, planFromCreated, planFromItems, waitAndSort } from '../../nodes/shared/jobWait';
+import { fetchEachJob, keepsFailedItems, mapLimit, outputsWhenWaiting, planFromCreated, planFromItems, waitAndSort } from '../../nodes/shared/jobWait';
 import type { JobState, PollSnapshot } from '../../nodes/shared/poller';
 
 // The wait-to-outputs path on a fake clock and a fake API: every job that was paid for ends up in
@@ -16,12 +16,17 @@ interface Job extends IDataObject {
 	state: JobState;
 }
 
-let now = 0;
+const T0 = 1_000_000;
+let now = T0;
+let sleeps = 0;
 beforeEach(() => {
-	now = 0;
+	now = T0;
+	sleeps = 0;
 	jest.spyOn(clock, 'now').mockImplementation(() => now);
 	jest.spyOn(clock, 'sleep').mockImplementation(async (ms: number, signal?: AbortSignal) => {
 		if (signal?.aborted) throw new WaitCancelledError();
+		// No wait here takes more than a few hundred cycles; a runaway one fails instead of spinning.
+		if (++sleeps > 1000) throw new Error('more than 1000 cycles');
 		now += ms;
 	});
 });
@@ -88,12 +93,13 @@ describe('waitAndSort', () => {
 		const [ready, failed] = await waitAndSort(
 			ctx,
 			plan(
-				[entry(4, 'slow', { id: 'slow', title: 'as created' }), entry(1, 'done'), entry(0, 'broke'), entry(3, 'done'), entry(5, 'missing', { id: 'missing', title: 'as created' })],
+				[entry(4, 'slow', { id: 'slow', title: 'as created' }), entry(1, 'done'), entry(0, 'broke'), entry(3, 'done'), entry(5, 'missing', { id: 'missing', title: 'as created' }), entry(6, 'lost')],
 				[{ itemIndex: 2, json: { title: 'no id' }, reason: 'The create returned no ID' }],
 			),
 			options,
 		);
-		expect(asked[0]).toEqual(['slow', 'done', 'broke', 'missing']);
+		expect(asked[0]).toEqual(['slow', 'done', 'broke', 'missing', 'lost']);
+		expect(log.info[0]).toBe('Wait: 1/5 ready, 1 rendering, 3 failed, 0s elapsed');
 		expect(summary(ready)).toEqual([
 			{ item: 1, id: 'done', state: 'ready', seenBy: 'api', file: 'yes' },
 			{ item: 3, id: 'done', state: 'ready', seenBy: 'api', file: 'yes' },
@@ -103,12 +109,14 @@ describe('waitAndSort', () => {
 			{ item: 2, title: 'no id', waitResult: 'notWaited', reason: 'The create returned no ID' },
 			{ item: 4, id: 'slow', state: 'pending', seenBy: 'api', waitResult: 'timedOut', reason: 'Still not finished after 30m00s (the Max Wait)', elapsedSeconds: 1800 },
 			{ item: 5, id: 'missing', title: 'as created', waitResult: 'failed', reason: 'Video missing not found', elapsedSeconds: 0 },
+			{ item: 6, id: 'lost', waitResult: 'failed', reason: 'Video lost not found', elapsedSeconds: 0 },
 		]);
 		expect(log.warn).toEqual([
 			'Wait: broke failed: Render of broke failed',
 			'Wait: item 2 not waited on: The create returned no ID',
 			'Wait: slow not finished after 30m00s: Still not finished after 30m00s (the Max Wait)',
 			'Wait: missing failed: Video missing not found',
+			'Wait: lost failed: Video lost not found',
 		]);
 	});
 
@@ -191,11 +199,19 @@ describe('waitAndSort with On Failure "Stop the Workflow"', () => {
 	});
 
 	it('names each failed job and why, and the delivered ones to fetch', async () => {
-		const error = await stop({ a: 'ready', b: 'failed', c: 'pending' }, [entry(0, 'a'), entry(1, 'b'), entry(2, 'c')], [{ itemIndex: 3, json: {}, reason: 'No ID' }]);
+		const error = await stop(
+			{ a: 'ready', b: 'failed', c: 'pending' },
+			[entry(0, 'a'), entry(1, 'b'), entry(2, 'c'), entry(4, 'a')],
+			[
+				{ itemIndex: 3, json: {}, reason: 'No ID. The create was refused' },
+				{ itemIndex: 5, json: {}, reason: 'Out of credits!' },
+			],
+		);
 		expect(error).toEqual({
-			message: '3 of 4 videos could not be delivered: b (failed), c (not finished after 1m00s), item 3 (not waited on)',
+			message: '4 of 6 videos could not be delivered: b (failed), c (not finished after 1m00s), item 3 (not waited on), item 5 (not waited on)',
 			description:
-				'b: Render of b failed. c: Still not finished after 1m00s (the Max Wait). item 3: No ID. Delivered (paid, fetch them with their ID): a. ' +
+				'b: Render of b failed. c: Still not finished after 1m00s (the Max Wait). item 3: No ID. The create was refused. item 5: Out of credits! ' +
+				'Delivered (paid, fetch them with their ID): a. ' +
 				`Choose "Send to 'Failed or Timed Out' Output" under On Failure to keep the workflow going with every item.`,
 		});
 	});
@@ -212,7 +228,13 @@ describe('waitAndSort with On Failure "Stop the Workflow"', () => {
 		const ids = Array.from({ length: count }, (_, i) => `f${i}`);
 		const error = await stop(Object.fromEntries(ids.map((id) => [id, 'failed' as JobState])), ids.map((id, i) => entry(i, id)));
 		expect(error?.message).toBe(`${count} of ${count} videos could not be delivered: ${ids.slice(0, 5).map((id) => `${id} (failed)`).join(', ')}${more}`);
-		expect(error?.description?.includes('Not delivered, in all:')).toBe(count > 5);
+		expect(error?.description).toBe(
+			[
+				...ids.slice(0, 5).map((id) => `${id}: Render of ${id} failed.`),
+				...(count > 5 ? [`Not delivered, in all: ${ids.join(', ')}.`] : []),
+				`Choose "Send to 'Failed or Timed Out' Output" under On Failure to keep the workflow going with every item.`,
+			].join(' '),
+		);
 	});
 
 	it.each([
@@ -225,6 +247,24 @@ describe('waitAndSort with On Failure "Stop the Workflow"', () => {
 		const error = await stop(states, [...failedIds, ...readyIds].map((id, i) => entry(i, id)));
 		expect(error?.description).toContain(`Not delivered, in all: ${listed(failedIds)}.`);
 		expect(error?.description).toContain(`Delivered (paid, fetch them with their ID): ${listed(readyIds)}.`);
+	});
+});
+
+describe('the node settings', () => {
+	it('has two outputs, Ready and Failed or Timed Out, while the condition holds, else one', () => {
+		expect(outputsWhenWaiting('$parameter.wait')).toBe(
+			'={{ $parameter.wait ? [{ type: "main", displayName: "Ready" }, { type: "main", displayName: "Failed or Timed Out" }] : ["main"] }}',
+		);
+	});
+
+	it.each([
+		[{ wait: true, onFailure: 'output' }, true],
+		[{ wait: true }, true],
+		[{ wait: true, onFailure: 'error' }, false],
+		[{ wait: false, onFailure: 'output' }, false],
+		[{}, false],
+	])('keeps a failed create as an output item only when waiting with On Failure "output": %j', (parameters, keeps) => {
+		expect(keepsFailedItems(fakeContext({ parameters }).ctx, 'wait')).toBe(keeps);
 	});
 });
 
