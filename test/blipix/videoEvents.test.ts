@@ -14,7 +14,7 @@ const SECOND = 1000;
 const HOUR = 3600 * SECOND;
 const DAY = 24 * HOUR;
 const T0 = Date.parse('2026-01-10T00:00:00.000Z');
-const NODE = { id: 'trigger-node', name: 'Blipix Trigger', type: 'blipixTrigger', typeVersion: 1, position: [0, 0], parameters: {} };
+const NODE = { id: 'trigger-node', name: 'Blipix Trigger', type: 'blipixTrigger', typeVersion: 1, position: [0, 0] as [number, number], parameters: {} };
 
 /** The fake Blipix: what GET /videos lists (the newest 100), what GET /videos/:id knows, and what was asked of it. */
 const mockApi = {
@@ -343,14 +343,14 @@ describe('the items', () => {
 			publish([video('ready', T0 + 1, 'ready', { thumbnailUrl }), video('failed', T0 + 2, 'failed', { thumbnailUrl }), video('no thumbnail', T0 + 3, 'ready')]);
 			mockApi.now = T0 + HOUR;
 			const items = await poll();
-			const byId = Object.fromEntries(items.map((item) => [item.json.id, item]));
+			const byId: Record<string, INodeExecutionData> = Object.fromEntries(items.map((item) => [item.json.id, item]));
 			const detectedAt = '2026-01-10T01:00:00.000Z';
 			expect(byId.ready.json).toMatchObject({ event: 'video.ready', detectedAt, title: 'Video ready' });
 			expect(byId.failed.json).toMatchObject({ event: 'video.failed', detectedAt });
 			expect(items.filter((item) => item.json.script).map((item) => item.json.id)).toEqual(detailed);
 			expect(mockApi.lookups).toEqual(detailed);
 			// Each binary field and which of the video's files it holds.
-			const fields = (id: string) => byId[id].binary && Object.entries(byId[id].binary).map(([field, file]) => `${field}: ${file.fileName?.replace(`${id}.`, '')}`);
+			const fields = (id: string) => byId[id].binary && Object.entries(byId[id].binary ?? {}).map(([field, file]) => `${field}: ${file.fileName?.replace(`${id}.`, '')}`);
 			expect([fields('ready'), fields('failed'), fields('no thumbnail')]).toEqual([files, undefined, filesWithoutThumbnail]);
 		},
 	);
