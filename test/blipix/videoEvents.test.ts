@@ -84,21 +84,21 @@ const SETTINGS: TriggerSettings = {
 
 const warnings: string[] = [];
 
-function contextFor(staticData: Record<string, unknown>) {
+function contextFor(staticData: Record<string, unknown>, workflowId = 'workflow-1') {
 	return {
 		getWorkflowStaticData: () => staticData,
-		getWorkflow: () => ({ id: 'workflow-1' }),
+		getWorkflow: () => ({ id: workflowId }),
 		getNode: () => NODE,
 		logger: { warn: (message: string) => warnings.push(message), info: () => {}, debug: () => {}, error: () => {} },
 	} as unknown as IPollFunctions;
 }
 
 /** One active trigger: each poll gives the items it emitted, in order; static data is kept between polls. */
-function trigger(settings: Partial<TriggerSettings> = {}) {
+function trigger(settings: Partial<TriggerSettings> = {}, workflowId?: string) {
 	const staticData: Record<string, unknown> = {};
 	const poll = async (over: Partial<TriggerSettings> = {}, data = staticData) => {
 		const items: INodeExecutionData[] = [];
-		await pollVideoEvents(contextFor(data), { ...SETTINGS, ...settings, ...over }, (item) => items.push(item));
+		await pollVideoEvents(contextFor(data, workflowId), { ...SETTINGS, ...settings, ...over }, (item) => items.push(item));
 		return items;
 	};
 	const ids = async (over: Partial<TriggerSettings> = {}, data = staticData) => (await poll(over, data)).map((item) => item.json.id);
@@ -168,6 +168,18 @@ describe('history', () => {
 		await ids();
 		mockApi.now += HOUR;
 		expect(await ids()).toEqual([]);
+	});
+
+	it.each([
+		['finished while n8n was down 29 days', 29 * DAY, true],
+		['created more than 30 days before the poll', 31 * DAY, false],
+	])('emits a video %s only if it is younger than 30 days', async (_name, downFor, emitted) => {
+		const { ids } = trigger();
+		publish([]);
+		await ids();
+		mockApi.now = T0 + downFor;
+		publish([video('while down', T0 + HOUR, 'ready')]);
+		expect(await ids()).toEqual(emitted ? ['while down'] : []);
 	});
 
 	it('does not emit a video again once its emission is forgotten after 30 days', async () => {
@@ -252,6 +264,15 @@ describe('watched videos', () => {
 		expect(mockApi.downloads).toEqual([]);
 		publish(finished, []);
 		expect(await lookedUp(overlapping)).toEqual([]);
+	});
+
+	it('emits each video in every workflow that triggers on it, and again in none after n8n restarts', async () => {
+		const triggers = [trigger({}, 'workflow-1'), trigger({}, 'workflow-2')];
+		for (const { ids } of triggers) await ids();
+		publish([video('shared', T0 + 1, 'ready')]);
+		for (const { ids } of triggers) expect(await ids()).toEqual(['shared']);
+		forgetProcessMemory();
+		for (const { ids } of triggers) expect(await ids()).toEqual([]);
 	});
 
 	it('builds and emits each video once when polls overlap', async () => {
