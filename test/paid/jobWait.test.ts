@@ -3,7 +3,17 @@ import { NodeApiError } from 'n8n-workflow';
 
 import { WaitCancelledError, clock } from '../../nodes/shared/clock';
 import type { JobWaitOptions, ReadyItems, WaitEntry, WaitPlan } from '../../nodes/shared/jobWait';
-import { fetchEachJob, keepsFailedItems, mapLimit, outputsWhenWaiting, planFromCreated, planFromItems, waitAndSort } from '../../nodes/shared/jobWait';
+import {
+	fetchEachJob,
+	keepsFailedItems,
+	mapLimit,
+	onFailureProperty,
+	outputsWhenWaiting,
+	planFromCreated,
+	planFromItems,
+	pollProperties,
+	waitAndSort,
+} from '../../nodes/shared/jobWait';
 import type { JobState, PollSnapshot } from '../../nodes/shared/poller';
 
 // The wait-to-outputs path on a fake clock and a fake API: every job that was paid for ends up in
@@ -255,6 +265,29 @@ describe('the node settings', () => {
 		expect(outputsWhenWaiting('$parameter.wait')).toBe(
 			'={{ $parameter.wait ? [{ type: "main", displayName: "Ready" }, { type: "main", displayName: "Failed or Timed Out" }] : ["main"] }}',
 		);
+	});
+
+	it('asks Poll Interval (at least 5 s, 20 by default) and Max Wait (1 to 180 min, 30 by default) once per node, saying so', () => {
+		const [pollInterval, maxWait] = pollProperties('Each check costs one request.');
+		expect([pollInterval, maxWait]).toMatchObject([
+			{ displayName: 'Poll Interval (Seconds)', name: 'pollInterval', type: 'number', typeOptions: { minValue: 5 }, default: 20, noDataExpression: true, hint: 'Each check costs one request.' },
+			{ displayName: 'Max Wait (Minutes)', name: 'maxWait', type: 'number', typeOptions: { minValue: 1, maxValue: 180 }, default: 30, noDataExpression: true },
+		]);
+		const oneValue = 'One wait serves all input items, so this takes one value for all of them.';
+		expect(pollInterval.description).toBe(`How often to check. ${oneValue}`);
+		expect(maxWait.description).toBe(`Jobs not finished by then go to the "Failed or Timed Out" output with what is known about them. ${oneValue}`);
+	});
+
+	it('offers On Failure: to the second output (the default) or stop the workflow, once per node', () => {
+		expect(onFailureProperty).toMatchObject({ displayName: 'On Failure', name: 'onFailure', type: 'options', noDataExpression: true, default: 'output' });
+		expect(onFailureProperty.options?.map((option) => [option.name, (option as { value: string }).value])).toEqual([
+			['Send to "Failed or Timed Out" Output', 'output'],
+			['Stop the Workflow', 'error'],
+		]);
+		expect(onFailureProperty.options?.map((option) => (option as { description: string }).description)).toEqual([
+			'Failed and timed-out jobs, and items that could not be waited on, continue on the second output',
+			'Any of them stops the workflow with an error that names every job',
+		]);
 	});
 
 	it.each([
