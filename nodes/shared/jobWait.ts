@@ -143,7 +143,7 @@ function readWaitSettings(ctx: IExecuteFunctions) {
 }
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
-const descriptionOf = (error: unknown) => (error as { description?: string } | undefined)?.description ?? undefined;
+const descriptionOf = (error: unknown) => (error as { description?: string } | undefined)?.description;
 
 const asSentence = (text: string) => (/[.!?]$/.test(text) ? text : `${text}.`);
 
