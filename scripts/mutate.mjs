@@ -69,10 +69,13 @@ function runStryker(name) {
 
 const STATUSES = ['Killed', 'Survived', 'Timeout', 'NoCoverage', 'CompileError', 'RuntimeError', 'Ignored'];
 
-/** Counts and survivors of a group's last JSON report. */
+/**
+ * Counts and survivors of a group's last JSON report, or else of its committed incremental file
+ * (the same format), so a fresh clone's `--summary` shows the last recorded results.
+ */
 function summarize(name) {
-	const file = join(reportsDir, `${name}.json`);
-	if (!existsSync(file)) return undefined;
+	const file = [join(reportsDir, `${name}.json`), join(root, 'stryker', 'incremental', `${name}.json`)].find((path) => existsSync(path));
+	if (!file) return undefined;
 	const report = JSON.parse(readFileSync(file, 'utf8'));
 	const counts = Object.fromEntries(STATUSES.map((status) => [status, 0]));
 	const survivors = [];
