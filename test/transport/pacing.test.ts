@@ -66,7 +66,10 @@ describe('pacing through the transport', () => {
 	});
 
 	it('never sends more than the limit in a window, even when an answer comes late', async () => {
-		sim = await startPaced(200, 82);
+		// 60x, not more: the budget sends the next request the moment the window has room, and at 200x
+		// a few real milliseconds between the package's clock and the simulator's are a whole API second
+		// at that edge (one 429 in a run at load 9.5). At 60x they are a tenth of that.
+		sim = await startPaced(60, 82);
 		const apiKey = sim.blipix.createAccount();
 		// The first request is processed 30 API seconds after it was sent: it counts from then on.
 		sim.blipix.delayNext(1, 30_000);
