@@ -4,14 +4,14 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 import axios from 'axios';
-import type { IDataObject, INodeParameters } from 'n8n-workflow';
+import type { IDataObject } from 'n8n-workflow';
 
 import { clock } from '../../nodes/shared/clock';
 import { deliverWebhook } from '../engine';
 import type { EngineWorkflow } from '../engine';
 import { startWebhookReceiver } from '../helpers/webhookReceiver';
 import { engineRoot } from '../engine/env';
-import { CLIPMIX_TRIGGER_TYPE, clipMixCredentials, credentialTypes, nodeTypes } from '../helpers/nodes';
+import { clipMixCredentials, clipMixTriggerWorkflow, credentialTypes, nodeTypes } from '../helpers/nodes';
 import { startScaledSimulator, stopScaledSimulator } from '../helpers/simulator';
 import type { Simulator } from '../simulator';
 
@@ -31,24 +31,6 @@ afterAll(async () => await stopScaledSimulator(sim));
 const sign = (body: string | Buffer, secret = SECRET) =>
 	`sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 
-function triggerWorkflow(parameters: INodeParameters = {}): EngineWorkflow {
-	return {
-		nodes: [
-			{
-				id: 'trigger',
-				name: 'ClipMix Trigger',
-				type: CLIPMIX_TRIGGER_TYPE,
-				typeVersion: 1,
-				position: [0, 0],
-				parameters,
-				credentials: { clipMixApi: { id: 'clipMixApi', name: 'ClipMix account' } },
-			},
-			{ id: 'noop', name: 'Received', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [200, 0], parameters: {} },
-		],
-		connections: { 'ClipMix Trigger': { main: [[{ node: 'Received', type: 'main', index: 0 }]] } },
-	};
-}
-
 /** A new connection for each post (see `post` below). */
 const freshConnections = new http.Agent({ keepAlive: false });
 
@@ -61,7 +43,7 @@ async function startReceiver(
 	opts: { workflow?: EngineWorkflow; secret?: string; apiKey?: string; failAnswers?: number; staticData?: IDataObject } = {},
 ) {
 	const receiver = await startWebhookReceiver({
-		workflow: opts.workflow ?? triggerWorkflow(),
+		workflow: opts.workflow ?? clipMixTriggerWorkflow(),
 		triggerNode: 'ClipMix Trigger',
 		staticData: opts.staticData,
 		failAnswers: opts.failAnswers,
@@ -165,7 +147,7 @@ describe('ClipMix Trigger: signed events from the simulator', () => {
 
 		const listening = await startReceiver({
 			apiKey: liveKey,
-			workflow: triggerWorkflow({ events: ['job.completed', 'webhook.test'] }),
+			workflow: clipMixTriggerWorkflow({ events: ['job.completed', 'webhook.test'] }),
 		});
 		sim.clipmix.setWebhook(liveKey, listening.url, SECRET);
 		await sim.clipmix.fireTest(liveKey);
@@ -178,7 +160,7 @@ describe('ClipMix Trigger: signed events from the simulator', () => {
 		const { liveKey } = sim.clipmix.createAccount();
 		const receiver = await startReceiver({
 			apiKey: liveKey,
-			workflow: triggerWorkflow({ events: ['job.completed'], services: ['translation'] }),
+			workflow: clipMixTriggerWorkflow({ events: ['job.completed'], services: ['translation'] }),
 		});
 		sim.clipmix.setWebhook(liveKey, receiver.url, SECRET);
 		await createJob(liveKey, '/music', { prompt: 'filtered out [render:30]' });
@@ -287,7 +269,7 @@ describe('ClipMix Trigger: forged and malformed deliveries', () => {
 	});
 
 	it('with verification off, unsigned events start the workflow (and headers can be included)', async () => {
-		const receiver = await startReceiver({ workflow: triggerWorkflow({ verifySignature: false, options: { includeHeaders: true } }) });
+		const receiver = await startReceiver({ workflow: clipMixTriggerWorkflow({ verifySignature: false, options: { includeHeaders: true } }) });
 		const res = await receiver.post(freshEvent(), {});
 		expect(res.status).toBe(200);
 		expect(receiver.started()[0].run!.json('Received')[0].headers).toMatchObject({ 'content-type': 'application/json' });
@@ -364,7 +346,7 @@ describe('ClipMix Trigger: replays, races and leaks', () => {
 		expect(receiver.started()).toHaveLength(1);
 		await receiver.close();
 
-		const strict = await startReceiver({ workflow: triggerWorkflow({ options: { maxEventAge: 2 } }) });
+		const strict = await startReceiver({ workflow: clipMixTriggerWorkflow({ options: { maxEventAge: 2 } }) });
 		const stale = freshEvent({ created_at: new Date(clock.now() - 3 * HOUR).toISOString() });
 		const res = await strict.post(stale, signed(stale));
 		expect(res.status).toBe(400);
@@ -484,7 +466,7 @@ describe('ClipMix Trigger: replays, races and leaks', () => {
 	});
 
 	it('Include Headers leaves out Authorization, Cookie and X-ClipMix-Signature', async () => {
-		const receiver = await startReceiver({ workflow: triggerWorkflow({ options: { includeHeaders: true } }) });
+		const receiver = await startReceiver({ workflow: clipMixTriggerWorkflow({ options: { includeHeaders: true } }) });
 		const body = freshEvent();
 		await receiver.post(body, signed(body, { authorization: 'Bearer sk_live_secret', cookie: 'n8n-auth=abc', 'x-clipmix-attempt': '1' }));
 		const headers = receiver.started()[0].run!.json('Received')[0].headers as IDataObject;

@@ -10,7 +10,7 @@ import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workf
 import { clock } from '../../nodes/shared/clock';
 import { deliverWebhook, runWorkflow } from '../engine';
 import type { WorkflowRunResult } from '../engine';
-import { CLIPMIX_TRIGGER_TYPE, CLIPMIX_TYPE, chainWorkflow, clipMixCredentials, credentialTypes, nodeTypes } from '../helpers/nodes';
+import { CLIPMIX_TYPE, chainWorkflow, clipMixCredentials, clipMixTriggerWorkflow, credentialTypes, nodeTypes } from '../helpers/nodes';
 import { stopScaledSimulator } from '../helpers/simulator';
 import { startSimulator } from '../simulator';
 import type { Simulator } from '../simulator';
@@ -143,20 +143,7 @@ describe('the ClipMix Trigger', () => {
 		const plainJob = Object.fromEntries(Object.entries(job).filter(([key]) => !key.startsWith('resultFile')));
 		const rawBody = Buffer.from(JSON.stringify({ id: 'evt_tr_1', type: 'job.completed', created_at: new Date(clock.now()).toISOString(), data: plainJob }));
 		const delivery = await deliverWebhook({
-			workflow: {
-				nodes: [
-					{
-						id: 'trigger',
-						name: 'ClipMix Trigger',
-						type: CLIPMIX_TRIGGER_TYPE,
-						typeVersion: 1,
-						position: [0, 0],
-						parameters: { events: ['job.completed'], services: ['translation'], verifySignature: true },
-						credentials: { clipMixApi: { id: 'clipMixApi', name: 'ClipMix account' } },
-					},
-				],
-				connections: {},
-			},
+			workflow: clipMixTriggerWorkflow({ events: ['job.completed'], services: ['translation'], verifySignature: true }),
 			triggerNode: 'ClipMix Trigger',
 			staticData: {},
 			nodeTypes,

@@ -8,7 +8,7 @@ import { Blipix } from '../../nodes/Blipix/Blipix.node';
 import { BlipixTrigger } from '../../nodes/BlipixTrigger/BlipixTrigger.node';
 import { BlipixWaitForRender } from '../../nodes/BlipixWaitForRender/BlipixWaitForRender.node';
 import { coreNodeTypes } from '../engine/coreNodes';
-import type { RunWorkflowOptions } from '../engine';
+import type { EngineWorkflow, RunWorkflowOptions } from '../engine';
 
 export const BLIPIX_TYPE = 'n8n-nodes-blipix-clipmix.blipix';
 export const WAIT_TYPE = 'n8n-nodes-blipix-clipmix.blipixWaitForRender';
@@ -103,5 +103,24 @@ export function singleNodeWorkflow(
 		],
 		connections: { Start: { main: [[{ node: 'Node', type: 'main', index: 0 }]] } },
 		pinData: { Start: items.map((json) => ({ json })) },
+	};
+}
+
+/** A ClipMix Trigger with `parameters`, and a No-Op "Received" after it: what an event starts. */
+export function clipMixTriggerWorkflow(parameters: INodeParameters = {}): EngineWorkflow {
+	return {
+		nodes: [
+			{
+				id: 'trigger',
+				name: 'ClipMix Trigger',
+				type: CLIPMIX_TRIGGER_TYPE,
+				typeVersion: 1,
+				position: [0, 0],
+				parameters,
+				credentials: { clipMixApi: { id: 'clipMixApi', name: 'ClipMix account' } },
+			},
+			{ id: 'noop', name: 'Received', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [200, 0], parameters: {} },
+		],
+		connections: { 'ClipMix Trigger': { main: [[{ node: 'Received', type: 'main', index: 0 }]] } },
 	};
 }
