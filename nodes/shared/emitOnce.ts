@@ -217,10 +217,13 @@ class Store implements EmitOnceStore {
 		return typeof time === 'number' && time > now - this.maxAgeMs;
 	}
 
-	/** Whether `record` holds exactly what memory held after the record's `seq` changes. */
+	/**
+	 * Whether `record` holds exactly what memory held after the record's `seq` changes: this memory
+	 * wrote it (so its `seq` is at most memory's, which only grows), and the changes since are kept.
+	 */
 	private upToDate(record: Persisted): boolean {
 		const { memory } = this;
-		return record.writer === memory.writer && record.seq <= memory.seq && record.seq >= memory.seq - memory.changed.length;
+		return record.writer === memory.writer && record.seq >= memory.seq - memory.changed.length;
 	}
 
 	private changed(key: string): void {

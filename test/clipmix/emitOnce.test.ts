@@ -172,6 +172,21 @@ describe('emitOnceStore', () => {
 		expect(Object.keys(persisted(data).seen).sort()).toEqual(['a', 'b']);
 	});
 
+	it('when full between two looks for expired keys, drops the expired ones before forgetting any live key', () => {
+		const scope = newScope();
+		const data: IDataObject = {};
+		const sixteenHours = { maxAgeMs: 16 * HOUR, maxEntries: 20 };
+		const claim = (key: string, now: number, at = now) => emitOnceStore(data, scope, sixteenHours).claim(key, now, at);
+		claim('old', T0, T0 - 16 * HOUR + MIN); // expires at T0 + 1 min; the next look is at T0 + 1 hour
+		for (let i = 1; i < 20; i++) claim(`live${i}`, T0 + 2 * MIN, T0 + i);
+		// Full (20 keys) at T0 + 3 min: only the expired key goes, nothing live is forgotten early.
+		expect(claim('new', T0 + 3 * MIN)).toBe(true);
+		expect(Object.keys(persisted(data).seen)).not.toContain('old');
+		expect(Object.keys(persisted(data).seen)).toHaveLength(20);
+		expect(persisted(data).forgottenThrough).toBe(0);
+		expect(claim('live1', T0 + 3 * MIN)).toBe(false);
+	});
+
 	it('brings a copy it saved up to date by the changes since, while it has them (the last 4096 to 8192), else rebuilds it', () => {
 		const scope = newScope();
 		const many = { maxAgeMs: 24 * HOUR, maxEntries: 100_000 };
@@ -259,11 +274,27 @@ describe('emitOnceStore', () => {
 	});
 
 	it('damaged static data is replaced, not trusted', () => {
-		for (const damaged of ['text', [], { seen: [] }, { seen: null }, { seen: { k: 'yesterday' } }]) {
+		const late = T0 + HOUR;
+		for (const damaged of ['text', [], { seen: [] }, { seen: null }, { seen: { k: 'yesterday' } }, { seen: 'text', forgottenThrough: late }, { seen: 7, forgottenThrough: late }]) {
 			const data: IDataObject = { emitOnce: damaged as IDataObject };
 			const store = emitOnceStore(data, newScope(), options);
+			// Nothing of a record without a `seen` object is believed, not even how far it forgot.
+			expect(store.forgottenThrough).toBe(0);
 			expect(store.claim('k', T0)).toBe(true);
-			expect(persisted(data).seen).toEqual({ k: T0 });
+			expect(persisted(data)).toMatchObject({ seen: { k: T0 }, forgottenThrough: 0 });
+		}
+	});
+
+	it('a copy saved by another memory (another process, or before a restart) is rebuilt, whatever its change count', () => {
+		const scope = newScope();
+		const ours: IDataObject = {};
+		for (const key of ['a', 'b', 'c']) emitOnceStore(ours, scope, options).claim(key, T0);
+		// Another process saved one key after 1, 2 or 3 changes of its own: as many as ours, or fewer.
+		for (const seq of [1, 2, 3]) {
+			const theirs: IDataObject = { emitOnce: { v: 1, seen: { k: T0 }, forgottenThrough: 0, writer: 'another process', seq } };
+			expect(emitOnceStore(theirs, scope, options).claim(`j${seq}`, T0 + 1)).toBe(true);
+			// The save is the union: their key and every key this process holds, not only our latest changes.
+			expect(Object.keys(persisted(theirs).seen).sort()).toEqual(['a', 'b', 'c', 'k', ...[1, 2, 3].filter((n) => n <= seq).map((n) => `j${n}`)].sort());
 		}
 	});
 
