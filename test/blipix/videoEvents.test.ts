@@ -275,6 +275,17 @@ describe('watched videos', () => {
 		for (const { ids } of triggers) expect(await ids()).toEqual([]);
 	});
 
+	it('reads the static data an earlier release saved: after an upgrade, nothing is emitted again', async () => {
+		// Saved by the release before (the format is a contract: the cursor and the emit-once store).
+		const saved = {
+			cursor: { baselineAt: T0, watched: {} },
+			emitted: { v: 1, seen: { done: T0 + 1 }, forgottenThrough: 0, writer: 'before the upgrade', seq: 1 },
+		};
+		const { ids } = trigger();
+		publish([video('done', T0 + 1, 'ready'), video('new', T0 + 2, 'ready')]);
+		expect(await ids({}, saved)).toEqual(['new']);
+	});
+
 	it('builds and emits each video once when polls overlap', async () => {
 		const { poll } = trigger({ downloadVideo: true });
 		await poll();
