@@ -233,6 +233,7 @@ describe('Blipix Wait for Render', () => {
 		const apiKey = sim.blipix.createAccount();
 		const { error } = await run(apiKey, [{ id: 'abc' }], [waitNode({ pollInterval: 1 })]);
 		expect(error?.message).toBe('Poll Interval must be at least 5 seconds, not 1');
+		expect(error?.description).toBe('Checking more often would not make jobs finish faster, only spend the rate limit.');
 		expect(sim.blipix.stats(apiKey).requests).toBe(0);
 	});
 });
