@@ -1,6 +1,7 @@
 import { createHmac } from 'crypto';
 
 import {
+	CLOCK_SKEW_MS,
 	EVENT_TIME_FIELDS,
 	JOB_TIME_FIELDS,
 	checkEventTime,
@@ -135,6 +136,12 @@ describe('webhook event time', () => {
 		expect(checkEventTime(NOW - 2 * HOUR + 1, NOW, full)).toBeUndefined();
 	});
 
+	it('the trigger allows an event signed up to 5 minutes ahead of this server (clock skew), not more', () => {
+		const limits = { maxAgeMs: 24 * HOUR, skewMs: CLOCK_SKEW_MS, forgottenThrough: 0 };
+		expect(checkEventTime(NOW + 5 * MIN, NOW, limits)).toBeUndefined();
+		expect(checkEventTime(NOW + 5 * MIN + 1, NOW, limits)).toBe('future');
+	});
+
 	it('a store that forgot nothing (forgottenThrough 0) refuses no time as forgotten, not even the epoch', () => {
 		expect(checkEventTime(0, HOUR, { maxAgeMs: 24 * HOUR, skewMs: 5 * MIN, forgottenThrough: 0 })).toBeUndefined();
 	});
@@ -148,6 +155,7 @@ describe('webhook signature', () => {
 		['an empty header', '', 'missing'],
 		['a repeated header', [good, good], 'missing'],
 		['no sha256= prefix', good.slice('sha256='.length), 'malformed'],
+		['anything before sha256=', `t=1,${good}`, 'malformed'],
 		['a short digest', good.slice(0, -2), 'malformed'],
 		['another secret\'s digest', `sha256=${createHmac('sha256', 'whsec_y').update(body).digest('hex')}`, 'mismatch'],
 		['the right digest in capitals', good.toUpperCase().replace('SHA256=', 'sha256='), undefined],

@@ -49,10 +49,14 @@ interface Script {
 /** A fake execution context and API whose server answers as scripted, recording what was sent and what was described. */
 function scripted({ answers, credentials = { apiKey: 'key' }, api = {}, onSend, signal }: Script) {
 	const sent: IHttpRequestOptions[] = [];
+	const credentialItems: unknown[] = [];
 	const described: Array<{ statusCode: number; said: ErrorBody; retryAfterMs?: number }> = [];
 	const ctx = {
 		getNode: () => ({ id: 'test', name: 'Test', type: 'test', typeVersion: 1, position: [0, 0], parameters: {} }),
-		getCredentials: async () => credentials,
+		getCredentials: async (_type: string, itemIndex?: number) => {
+			credentialItems.push(itemIndex);
+			return credentials;
+		},
 		getExecutionCancelSignal: () => signal,
 		helpers: {
 			async httpRequestWithAuthentication(_credentialType: string, options: IHttpRequestOptions) {
@@ -84,7 +88,7 @@ function scripted({ answers, credentials = { apiKey: 'key' }, api = {}, onSend, 
 		if (!(error instanceof NodeApiError || error instanceof NodeOperationError)) throw new Error(`expected a node error, got ${String(error)}`);
 		return error;
 	};
-	return { send, failure, sent, described };
+	return { send, failure, sent, described, credentialItems };
 }
 
 const GET: ApiRequest = { method: 'GET', path: '/things/1', itemIndex: 2 };
@@ -101,6 +105,19 @@ describe('where requests go', () => {
 		const { send, sent } = scripted({ answers: [ok], credentials: { apiKey: 'key', ...credentials } });
 		await send(GET);
 		expect(sent.map((options) => options.url)).toEqual([url]);
+	});
+
+	it('reads the credential for the request’s item (item 0 when it names none)', async () => {
+		const { send, credentialItems } = scripted({ answers: [ok] });
+		await send(GET);
+		await send({ method: 'GET', path: '/things' });
+		expect(credentialItems).toEqual([2, 0]);
+	});
+
+	it('asks n8n for JSON and the whole response, keeps every status for itself, and never sends the key to another origin', async () => {
+		const { send, sent } = scripted({ answers: [ok] });
+		await send(CREATE);
+		expect(sent[0]).toMatchObject({ json: true, returnFullResponse: true, ignoreHttpStatusErrors: true, sendCredentialsOnCrossOriginRedirect: false });
 	});
 
 	it('a credential the API refuses to use fails as a 401 naming the item, before any request', async () => {
@@ -276,6 +293,20 @@ describe('a create that may have been made names its Idempotency-Key', () => {
 });
 
 describe('what the pacing budget hears', () => {
+	it('whether each request counted: a 429 was refused unprocessed, any other answer was not', async () => {
+		const heard: unknown[] = [];
+		const budget = {
+			acquire: async () => (outcome?: string) => heard.push(outcome),
+			observe: () => undefined,
+			refused: () => undefined,
+			spacingMs: 1000,
+		} as unknown as RequestBudget;
+		const { send } = scripted({ answers: [status(429, { 'retry-after': '1' }), status(503), ok], api: { budget: () => budget } });
+		await send(GET);
+		expect(heard).toEqual(['refused', 'answered', 'answered']);
+	});
+
+
 	it.each([
 		['numbers', { 'x-ratelimit-limit': '60', 'x-ratelimit-remaining': '12' }, [60, 12]],
 		['lists, first value', { 'x-ratelimit-limit': ['60', '30'], 'x-ratelimit-remaining': ['0'] }, [60, 0]],
@@ -292,5 +323,22 @@ describe('what the pacing budget hears', () => {
 		const { send } = scripted({ answers: [{ statusCode: 200, headers, body: {} }], api: { budget: () => budget } });
 		await send(GET);
 		expect(observed).toEqual([expected]);
+	});
+});
+
+describe('what counts as success', () => {
+	it.each([
+		[200, true],
+		[299, true],
+		[300, false],
+		[304, false],
+	])('HTTP %i is a success: %s', async (statusCode, success) => {
+		const { send, described } = scripted({ answers: [status(statusCode)] });
+		const outcome = await send(GET).then(
+			() => true,
+			() => false,
+		);
+		expect(outcome).toBe(success);
+		expect(described.map((each) => each.statusCode)).toEqual(success ? [] : [statusCode]);
 	});
 });

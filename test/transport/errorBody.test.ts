@@ -23,6 +23,10 @@ describe('readErrorBody', () => {
 		],
 		['a null error next to a message', { error: null, message: 'Bad input' }, { code: '', message: 'Bad input' }],
 		['a sentence in error, before details', { error: 'Invalid API key.', details: [{ message: 'key expired' }] }, { code: '', message: 'Invalid API key.' }],
+		['a sentence in error that ends in a code-like word', { error: 'Unknown voice_id' }, { code: '', message: 'Unknown voice_id' }],
+		['a sentence in error that starts with a code-like word', { error: 'rate_limit exceeded' }, { code: '', message: 'rate_limit exceeded' }],
+		['lowercase words in error', { error: 'invalid input' }, { code: '', message: 'invalid input' }],
+		['one lowercase word in error: a code, and all it said', { error: 'forbidden' }, { code: 'forbidden', message: 'forbidden' }],
 		['a code in error: the details say more', { error: 'validation_failed', details: [{ message: 'prompt is required' }] }, { code: 'validation_failed', message: 'prompt is required' }],
 		[
 			'details nested in the error object',
