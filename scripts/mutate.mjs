@@ -221,9 +221,9 @@ const unmatched = [...accepted];
 const rows = groups
 	.map((name) => ({ name, summary: summarize(name), seconds: previous[name]?.seconds }))
 	.filter(({ summary }) => summary)
-	.map(({ name, summary, seconds }) => ({ name, counts: summary.counts, survivors: explain(summary.survivors, accepted, unmatched), seconds }));
+	.map(({ name, summary, seconds }) => ({ name, counts: summary.counts, survivors: explain(summary.survivors, accepted, unmatched), files: summary.files, seconds }));
 // An explanation whose mutant is gone (killed since, or its code changed) should go too.
-const summarized = new Set(rows.flatMap(({ name }) => summarize(name).files));
+const summarized = new Set(rows.flatMap(({ files }) => files));
 const stale = unmatched.filter((a) => summarized.has(a.path));
 writeFileSync(join(reportsDir, 'summary.json'), JSON.stringify(previous, null, 2));
 const markdown = [
